@@ -1,0 +1,17 @@
+package dev.cardvault.auth;
+
+import java.util.regex.Pattern;
+
+/** The {@code tenant} claim rule of the contract. */
+public final class TenantClaim {
+
+    public static final String NAME = "tenant";
+    public static final Pattern PATTERN = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
+
+    private TenantClaim() {
+    }
+
+    public static boolean isValid(Object value) {
+        return value instanceof String s && PATTERN.matcher(s).matches();
+    }
+}

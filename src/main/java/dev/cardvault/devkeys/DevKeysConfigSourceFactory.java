@@ -1,0 +1,55 @@
+package dev.cardvault.devkeys;
+
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+import org.eclipse.microprofile.config.spi.ConfigSource;
+
+import io.quarkus.runtime.ExecutionMode;
+import io.smallrye.config.ConfigSourceContext;
+import io.smallrye.config.ConfigSourceFactory;
+import io.smallrye.config.ConfigValue;
+import io.smallrye.config.PropertiesConfigSource;
+
+/**
+ * In the dev and test profiles, points JWT verification at {@code keys-dev/jwt-public.pem} by
+ * absolute path. SmallRye JWT resolves a relative location against the working directory, which
+ * breaks every request when the service is started from anywhere but the project root.
+ * Explicit configuration always wins; the prod profile gets nothing from here.
+ */
+public final class DevKeysConfigSourceFactory implements ConfigSourceFactory {
+
+    static final String LOCATION = "mp.jwt.verify.publickey.location";
+    private static final int ORDINAL = 150;
+
+    @Override
+    public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
+        if (ExecutionMode.current() == ExecutionMode.UNSET) {
+            return List.of();
+        }
+        List<String> profiles = context.getProfiles();
+        if (!(profiles.contains("dev") || profiles.contains("test"))) {
+            return List.of();
+        }
+        if (isSet(context, LOCATION) || isSet(context, "mp.jwt.verify.publickey")) {
+            return List.of();
+        }
+        return DevMaterial.locateDirectory(DevKeysConfigSourceFactory.class)
+                .<Iterable<ConfigSource>> map(dir -> List.of(new PropertiesConfigSource(
+                        Map.of(LOCATION, dir.resolve(DevMaterial.JWT_PUBLIC_KEY).toUri().toString(),
+                                "cardvault.dev-keys.dir", dir.toString()),
+                        "cardvault-dev-keys", ORDINAL)))
+                .orElse(List.of());
+    }
+
+    @Override
+    public OptionalInt getPriority() {
+        return OptionalInt.of(ORDINAL);
+    }
+
+    private static boolean isSet(ConfigSourceContext context, String name) {
+        ConfigValue v = context.getValue(name);
+        return v != null && v.getValue() != null && !v.getValue().isBlank();
+    }
+}

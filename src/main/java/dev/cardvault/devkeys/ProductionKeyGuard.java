@@ -1,0 +1,62 @@
+package dev.cardvault.devkeys;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigUtils;
+
+/**
+ * In the {@code prod} profile the service refuses to start with development key material, or
+ * without the keys it needs, and says what to configure instead. Fails closed: better no service
+ * than a vault that trusts tokens anyone can mint.
+ */
+@ApplicationScoped
+public class ProductionKeyGuard {
+
+    void onStart(@Observes StartupEvent event) {
+        if (!ConfigUtils.getProfiles().contains("prod")) {
+            return;
+        }
+        List<String> problems = check(ConfigProvider.getConfig());
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("CardVault refuses to start in the prod profile:\n - "
+                    + String.join("\n - ", problems));
+        }
+    }
+
+    /** The reasons to refuse; empty when production configuration is acceptable. */
+    public static List<String> check(Config config) {
+        List<String> problems = new ArrayList<>();
+        Optional<String> location = config.getOptionalValue("mp.jwt.verify.publickey.location", String.class);
+        Optional<String> inline = config.getOptionalValue("mp.jwt.verify.publickey", String.class);
+        if (location.isEmpty() && inline.isEmpty()) {
+            problems.add("no JWT verification key is configured: set mp.jwt.verify.publickey.location "
+                    + "(MP_JWT_VERIFY_PUBLICKEY_LOCATION) to your identity provider's PEM public key file or JWKS URL");
+        }
+        location.ifPresent(loc -> {
+            if (DevMaterial.isDevLocation(loc) || DevMaterial.readLocal(loc).map(DevMaterial::isDevContent).orElse(false)) {
+                problems.add("mp.jwt.verify.publickey.location points at keys-dev/ development material, which anyone "
+                        + "can sign tokens for: set it to your identity provider's PEM public key file or JWKS URL");
+            }
+        });
+        inline.ifPresent(pem -> {
+            if (DevMaterial.isDevContent(pem)) {
+                problems.add("mp.jwt.verify.publickey holds the keys-dev/ development key: configure your identity "
+                        + "provider's public key instead");
+            }
+        });
+        if (config.getOptionalValue("mp.jwt.verify.issuer", String.class).isEmpty()) {
+            problems.add("no token issuer is configured: set mp.jwt.verify.issuer (MP_JWT_VERIFY_ISSUER) to your "
+                    + "identity provider's issuer URL");
+        }
+        return problems;
+    }
+}

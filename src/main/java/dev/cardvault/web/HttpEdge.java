@@ -1,0 +1,108 @@
+package dev.cardvault.web;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+import io.quarkus.security.AuthenticationCompletionException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.AuthenticationRedirectException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The HTTP edge, ahead of every route including Quarkus' own: request ids, the access log, the
+ * body-size limit, and problem+json for failures that happen before or outside JAX-RS
+ * (authentication, unknown routes, oversized bodies).
+ */
+@ApplicationScoped
+public class HttpEdge {
+
+    private static final Logger ACCESS = Logger.getLogger("cardvault.access");
+    private static final Logger LOG = Logger.getLogger(HttpEdge.class);
+
+    void install(@Observes Router router) {
+        router.route().order(Integer.MIN_VALUE).handler(this::onRequest);
+        router.route().order(Integer.MIN_VALUE).failureHandler(this::onFailure);
+    }
+
+    private void onRequest(RoutingContext ctx) {
+        long start = System.nanoTime();
+        String requestId = RequestIds.acceptOrGenerate(ctx.request().getHeader(RequestIds.HEADER));
+        ctx.put(RequestIds.CONTEXT_KEY, requestId);
+        MDC.put("requestId", requestId);
+        ctx.response().putHeader(RequestIds.HEADER, requestId);
+        ctx.addEndHandler(ignored -> accessLog(ctx, requestId, start));
+
+        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && exceedsLimit(length)) {
+            // Refuse before reading a byte; the connection is closed after the answer.
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            send(ctx, Problems.payloadTooLarge(RequestLimits.MAX_BODY_BYTES));
+            return;
+        }
+        ctx.next();
+    }
+
+    private static boolean exceedsLimit(String contentLength) {
+        try {
+            return Long.parseLong(contentLength.trim()) > RequestLimits.MAX_BODY_BYTES;
+        } catch (NumberFormatException e) {
+            return false; // Vert.x rejects a malformed Content-Length itself
+        }
+    }
+
+    private void onFailure(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        Problem problem;
+        if (failure instanceof AuthenticationFailedException || failure instanceof UnauthorizedException
+                || failure instanceof AuthenticationCompletionException
+                || failure instanceof AuthenticationRedirectException) {
+            problem = Problems.unauthorized();
+        } else if (failure instanceof ForbiddenException) {
+            problem = Problems.forbiddenRole();
+        } else if (failure != null && ctx.statusCode() < 400) {
+            LOG.error("Unhandled failure at the HTTP edge", failure);
+            problem = Problems.internalError();
+        } else {
+            problem = Problems.forStatus(ctx.statusCode() < 400 ? 500 : ctx.statusCode());
+        }
+        send(ctx, problem);
+    }
+
+    static void send(RoutingContext ctx, Problem problem) {
+        HttpServerResponse response = ctx.response();
+        if (response.ended()) {
+            return;
+        }
+        if (response.headWritten()) {
+            response.close();
+            return;
+        }
+        String requestId = ctx.get(RequestIds.CONTEXT_KEY);
+        response.setStatusCode(problem.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        if (problem.status() == 401) {
+            response.putHeader("WWW-Authenticate", "Bearer");
+        }
+        response.end(problem.withRequestId(requestId).toJson());
+    }
+
+    private static void accessLog(RoutingContext ctx, String requestId, long start) {
+        long micros = (System.nanoTime() - start) / 1_000;
+        String subject = "-";
+        if (ctx.user() instanceof QuarkusHttpUser user && !user.getSecurityIdentity().isAnonymous()) {
+            subject = user.getSecurityIdentity().getPrincipal().getName();
+        }
+        // Path only: no query string, no headers, no body. The log filter masks a PAN typed into a path.
+        ACCESS.infof("%s %s %d %d.%03dms sub=%s rid=%s", ctx.request().method(), ctx.normalizedPath(),
+                ctx.response().getStatusCode(), micros / 1000, micros % 1000, subject, requestId);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.cardvault.web;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+
+import dev.cardvault.auth.TenantClaimAugmentor;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Turns every exception that reaches JAX-RS into problem+json. The exception's own message is
+ * never used: it may quote request input (Jackson does) or name classes.
+ */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @Inject
+    SecurityIdentity identity;
+
+    @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class })
+    public Response unauthorized(RoutingContext ctx) {
+        return respond(ctx, Problems.unauthorized());
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e, RoutingContext ctx) {
+        boolean badTenant = Boolean.TRUE.equals(identity.getAttribute(TenantClaimAugmentor.TENANT_INVALID));
+        return respond(ctx, badTenant ? Problems.forbiddenTenant() : Problems.forbiddenRole());
+    }
+
+    @ServerExceptionMapper
+    public Response json(JsonProcessingException e, RoutingContext ctx) {
+        return respond(ctx, Problems.malformedJson(e instanceof JsonMappingException m ? safePath(m) : null));
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, RoutingContext ctx) {
+        int status = e.getResponse() != null ? e.getResponse().getStatus() : 500;
+        if (e.getCause() instanceof JsonProcessingException jpe) {
+            return json(jpe, ctx);
+        }
+        if (status >= 500) {
+            LOG.error("Request failed", e);
+        }
+        Response response = respond(ctx, Problems.forStatus(status));
+        if (e instanceof NotAllowedException && e.getResponse().getHeaderString(HttpHeaders.ALLOW) != null) {
+            return Response.fromResponse(response).header(HttpHeaders.ALLOW, e.getResponse().getHeaderString(HttpHeaders.ALLOW)).build();
+        }
+        return response;
+    }
+
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
+    public Response unexpected(Throwable e, RoutingContext ctx) {
+        LOG.error("Unexpected error", e);
+        return respond(ctx, Problems.internalError());
+    }
+
+    static Response respond(RoutingContext ctx, Problem problem) {
+        String requestId = ctx != null ? ctx.get(RequestIds.CONTEXT_KEY) : null;
+        Response.ResponseBuilder b = Response.status(problem.status())
+                .type(Problem.MEDIA_TYPE)
+                .entity(problem.withRequestId(requestId).toJson());
+        if (problem.status() == 401) {
+            b.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+        }
+        return b.build();
+    }
+
+    /** The JSON path of a mapping error, only when every segment is a plain field name or index. */
+    static String safePath(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (!ref.getFieldName().matches("[A-Za-z][A-Za-z0-9_]{0,40}")) {
+                    return null;
+                }
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.length() == 0 ? null : sb.toString();
+    }
+}

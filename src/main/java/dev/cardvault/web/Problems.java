@@ -1,0 +1,85 @@
+package dev.cardvault.web;
+
+/** The problems every route can produce, with details a caller can act on. */
+public final class Problems {
+
+    private Problems() {
+    }
+
+    public static Problem unauthorized() {
+        return new Problem("unauthorized", "Unauthorized", 401,
+                "A valid bearer token is required: send 'Authorization: Bearer <JWT>' signed with RS256 by the "
+                        + "trusted issuer, not expired.");
+    }
+
+    public static Problem forbiddenRole() {
+        return new Problem("forbidden", "Forbidden", 403,
+                "Your token does not carry a role that this operation requires.");
+    }
+
+    public static Problem forbiddenTenant() {
+        return new Problem("invalid-tenant", "Forbidden", 403,
+                "Your token has no valid 'tenant' claim; it must match ^[a-z0-9][a-z0-9-]{0,62}$.");
+    }
+
+    public static Problem notFound() {
+        return new Problem("not-found", "Not Found", 404, "There is no resource at this path.");
+    }
+
+    public static Problem methodNotAllowed() {
+        return new Problem("method-not-allowed", "Method Not Allowed", 405,
+                "This resource does not support the HTTP method used; see the Allow header.");
+    }
+
+    public static Problem notAcceptable() {
+        return new Problem("not-acceptable", "Not Acceptable", 406,
+                "This resource answers with application/json; accept that media type.");
+    }
+
+    public static Problem payloadTooLarge(long limitBytes) {
+        return new Problem("payload-too-large", "Payload Too Large", 413,
+                "The request body is larger than the limit of " + limitBytes + " bytes.");
+    }
+
+    public static Problem unsupportedMediaType() {
+        return new Problem("unsupported-media-type", "Unsupported Media Type", 415,
+                "Send the request body as application/json.");
+    }
+
+    public static Problem malformedJson(String where) {
+        return new Problem("malformed-json", "Bad Request", 400,
+                where == null ? "The request body is not valid JSON or does not have the expected shape."
+                        : "The request body is not valid JSON or has a value of the wrong type at '" + where + "'.");
+    }
+
+    public static Problem badRequest() {
+        return new Problem("bad-request", "Bad Request", 400, "The request is malformed.");
+    }
+
+    public static Problem serviceUnavailable() {
+        return new Problem("service-unavailable", "Service Unavailable", 503,
+                "The service cannot complete this request right now; retry later.");
+    }
+
+    public static Problem internalError() {
+        return new Problem("internal-error", "Internal Server Error", 500,
+                "An unexpected error occurred. Quote the requestId when reporting it.");
+    }
+
+    /** For any other status a framework raises: a generic, input-free problem. */
+    public static Problem forStatus(int status) {
+        return switch (status) {
+            case 400 -> badRequest();
+            case 401 -> unauthorized();
+            case 403 -> forbiddenRole();
+            case 404 -> notFound();
+            case 405 -> methodNotAllowed();
+            case 406 -> notAcceptable();
+            case 413 -> payloadTooLarge(RequestLimits.MAX_BODY_BYTES);
+            case 415 -> unsupportedMediaType();
+            case 503 -> serviceUnavailable();
+            default -> status >= 500 ? internalError()
+                    : new Problem("http-" + status, "HTTP " + status, status, "The request could not be processed.");
+        };
+    }
+}
