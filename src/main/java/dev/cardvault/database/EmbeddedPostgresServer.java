@@ -147,16 +147,6 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
-    /**
-     * Simulates a crash for tests: lets go of the directory lock but leaves the postmaster running,
-     * exactly what the kernel does when the JVM is killed.
-     */
-    void abandonForTest() throws IOException {
-        closed = true;
-        lock.release();
-        lockChannel.close();
-    }
-
     /** The pid recorded in {@code postmaster.pid}, if a postmaster is running on this directory. */
     static OptionalLong runningPostmaster(Path dataDir) {
         Path pidFile = dataDir.resolve("postmaster.pid");

@@ -14,7 +14,7 @@ final class MaskedThrowable extends Throwable {
     private final String originalClassName;
 
     private MaskedThrowable(String originalClassName, String maskedMessage) {
-        super(maskedMessage, null, true, true);
+        super(maskedMessage); // leaves the cause unset, so initCause can link the masked chain
         this.originalClassName = originalClassName;
     }
 

@@ -11,6 +11,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import dev.cardvault.auth.TenantClaimAugmentor;
 import io.quarkus.security.AuthenticationFailedException;
@@ -39,6 +40,12 @@ public class ProblemMappers {
     public Response forbidden(ForbiddenException e, RoutingContext ctx) {
         boolean badTenant = Boolean.TRUE.equals(identity.getAttribute(TenantClaimAugmentor.TENANT_INVALID));
         return respond(ctx, badTenant ? Problems.forbiddenTenant() : Problems.forbiddenRole());
+    }
+
+    /** Named explicitly: Quarkus ships a mapper for this type that would echo the offending value. */
+    @ServerExceptionMapper
+    public Response mismatchedInput(MismatchedInputException e, RoutingContext ctx) {
+        return json(e, ctx);
     }
 
     @ServerExceptionMapper

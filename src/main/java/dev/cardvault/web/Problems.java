@@ -28,7 +28,7 @@ public final class Problems {
 
     public static Problem methodNotAllowed() {
         return new Problem("method-not-allowed", "Method Not Allowed", 405,
-                "This resource does not support the HTTP method used; see the Allow header.");
+                "This resource does not support the HTTP method used; the API reference (/q/openapi) lists the methods of each route.");
     }
 
     public static Problem notAcceptable() {

@@ -1,0 +1,90 @@
+package dev.cardvault.devkeys;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.cardvault.testsupport.TestJwt;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+class ProductionKeyGuardTest {
+
+    @TempDir
+    Path tmp;
+
+    private static List<String> check(Map<String, String> props) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(props, "test", 300)).build();
+        return ProductionKeyGuard.check(config);
+    }
+
+    private Path realProviderKey() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        String pem = "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(g.generateKeyPair().getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n";
+        Path p = tmp.resolve("idp.pem");
+        Files.writeString(p, pem);
+        return p;
+    }
+
+    @Test
+    void check_devKeyByPath_refused() {
+        List<String> problems = check(Map.of("mp.jwt.verify.publickey.location", "keys-dev/jwt-public.pem",
+                "mp.jwt.verify.issuer", "https://idp.example"));
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("keys-dev"));
+        assertTrue(problems.get(0).contains("mp.jwt.verify.publickey.location"));
+    }
+
+    @Test
+    void check_devKeyCopiedElsewhere_refusedByContent() throws Exception {
+        Path copy = tmp.resolve("innocent.pem");
+        Files.copy(TestJwt.devKeysDir().resolve("jwt-public.pem"), copy);
+        List<String> problems = check(Map.of("mp.jwt.verify.publickey.location", copy.toUri().toString(),
+                "mp.jwt.verify.issuer", "https://idp.example"));
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("keys-dev"));
+    }
+
+    @Test
+    void check_devKeyInline_refused() throws Exception {
+        String pem = Files.readString(TestJwt.devKeysDir().resolve("jwt-public.pem"));
+        List<String> problems = check(Map.of("mp.jwt.verify.publickey", pem, "mp.jwt.verify.issuer", "https://idp.example"));
+        assertEquals(1, problems.size(), problems.toString());
+    }
+
+    @Test
+    void check_nothingConfigured_refusedNamingTheSettings() {
+        List<String> problems = check(Map.of());
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(String.join(" ", problems).contains("mp.jwt.verify.publickey.location"));
+        assertTrue(String.join(" ", problems).contains("mp.jwt.verify.issuer"));
+    }
+
+    @Test
+    void check_providerKeyAndIssuer_accepted() throws Exception {
+        assertEquals(List.of(), check(Map.of("mp.jwt.verify.publickey.location", realProviderKey().toString(),
+                "mp.jwt.verify.issuer", "https://idp.example")));
+        assertEquals(List.of(), check(Map.of("mp.jwt.verify.publickey.location", "https://idp.example/jwks.json",
+                "mp.jwt.verify.issuer", "https://idp.example")));
+    }
+
+    @Test
+    void fingerprints_matchTheCommittedDevKeys() throws Exception {
+        String pem = Files.readString(TestJwt.devKeysDir().resolve("jwt-public.pem"));
+        assertTrue(DevMaterial.isDevContent(pem), "DevMaterial.FINGERPRINTS is stale: regenerate it from keys-dev/");
+    }
+}

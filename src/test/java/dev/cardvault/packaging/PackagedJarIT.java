@@ -1,0 +1,156 @@
+package dev.cardvault.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.cardvault.testsupport.TestJwt;
+
+/**
+ * The packaged service as an operator runs it: {@code java -jar target/quarkus-app/quarkus-run.jar},
+ * started from a directory that is not the project root, stopped with SIGTERM and killed with
+ * SIGKILL. Runs in the integration-test phase of {@code ./mvnw verify}.
+ */
+class PackagedJarIT {
+
+    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @TempDir
+    Path workDir;
+
+    private Process start(Map<String, String> env, Path log) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-jar", JAR.toString())
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("QUARKUS_") || k.startsWith("MP_JWT"));
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private int status(int port, String path, String bearer) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(5));
+        if (bearer != null) {
+            b.header("Authorization", bearer);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private void awaitReady(Process p, int port, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            assertTrue(p.isAlive(), () -> "service exited early:\n" + read(log));
+            try {
+                if (status(port, "/q/health/ready", null) == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("service not ready in 90 s:\n" + read(log));
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    @Test
+    void prodProfile_withDevKeys_refusesToStart_andSaysWhatToConfigure() throws Exception {
+        Path log = workDir.resolve("prod.log");
+        Process p = start(Map.of(
+                "QUARKUS_PROFILE", "prod",
+                "QUARKUS_HTTP_PORT", Integer.toString(freePort()),
+                "MP_JWT_VERIFY_PUBLICKEY_LOCATION", TestJwt.devKeysDir().resolve("jwt-public.pem").toString(),
+                "MP_JWT_VERIFY_ISSUER", "https://idp.example/issuer"), log);
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "prod start with dev keys did not exit");
+        String out = read(log);
+        assertNotEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("refuses to start in the prod profile"), out);
+        assertTrue(out.contains("keys-dev"), out);
+        assertTrue(out.contains("mp.jwt.verify.publickey.location"), out);
+        assertFalse(Files.exists(workDir.resolve(".cardvault/pgdata/postmaster.pid")), "embedded database left running");
+    }
+
+    @Test
+    void devProfile_fromAnotherDirectory_embeddedDatabase_survivesSigtermAndSigkill() throws Exception {
+        int port = freePort();
+        Map<String, String> env = Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port));
+        Path dataDir = workDir.resolve(".cardvault/pgdata");
+        String valid = TestJwt.as("alice").roles("tokenizer").tenant("acme").bearer();
+        String untrusted = TestJwt.as("alice").roles("tokenizer").signedWith(TestJwt.untrustedKey()).bearer();
+
+        // 1. First start: embedded database created under the working directory; dev JWT key found
+        //    although the service was not started from the project root.
+        Path log1 = workDir.resolve("run1.log");
+        Process first = start(env, log1);
+        awaitReady(first, port, log1);
+        assertTrue(Files.isDirectory(dataDir), "no data directory under the working directory");
+        assertEquals(404, status(port, "/v1/nothing-here", valid), () -> "a dev token should authenticate:\n" + read(log1));
+        assertEquals(401, status(port, "/v1/nothing-here", untrusted));
+
+        // 2. SIGTERM: clean shutdown stops PostgreSQL too.
+        first.destroy();
+        assertTrue(first.waitFor(60, TimeUnit.SECONDS));
+        assertFalse(Files.exists(dataDir.resolve("postmaster.pid")), "postmaster still running after SIGTERM:\n" + read(log1));
+
+        // 3. Restart, then SIGKILL: PostgreSQL is orphaned...
+        Path log2 = workDir.resolve("run2.log");
+        Process second = start(env, log2);
+        awaitReady(second, port, log2);
+        long orphan = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+        second.destroyForcibly();
+        second.waitFor(30, TimeUnit.SECONDS);
+        assertTrue(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false));
+
+        // 4. ...and the next start deals with it instead of reusing it.
+        Path log3 = workDir.resolve("run3.log");
+        Process third = start(env, log3);
+        try {
+            awaitReady(third, port, log3);
+            assertTrue(read(log3).contains("orphaned embedded PostgreSQL (pid " + orphan + ")"), read(log3));
+            assertFalse(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false));
+            assertEquals(404, status(port, "/v1/nothing-here", valid));
+
+            // 5. A second instance on the same directory refuses, naming the holder.
+            Path log4 = workDir.resolve("run4.log");
+            Process fourth = start(Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(freePort())), log4);
+            assertTrue(fourth.waitFor(60, TimeUnit.SECONDS), "second instance did not exit");
+            assertNotEquals(0, fourth.exitValue());
+            assertTrue(read(log4).contains("is in use by process " + third.pid()), read(log4));
+        } finally {
+            third.destroy();
+            third.waitFor(60, TimeUnit.SECONDS);
+        }
+        assertFalse(Files.exists(dataDir.resolve("postmaster.pid")));
+    }
+}
