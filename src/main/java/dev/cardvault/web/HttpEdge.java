@@ -65,7 +65,24 @@ public class HttpEdge {
             send(ctx, Problems.payloadTooLarge(RequestLimits.MAX_BODY_BYTES));
             return;
         }
+        if (isApi(ctx) && !hasBearer(ctx)) {
+            // Every /v1 path needs a token, even one that matches no route: an anonymous caller
+            // learns nothing about which routes exist. Invalid tokens fail authentication later
+            // and reach onFailure; valid ones go on to the role and tenant checks.
+            send(ctx, Problems.unauthorized());
+            return;
+        }
         ctx.next();
+    }
+
+    private static boolean isApi(RoutingContext ctx) {
+        String path = ctx.normalizedPath();
+        return path.equals("/v1") || path.startsWith("/v1/");
+    }
+
+    private static boolean hasBearer(RoutingContext ctx) {
+        String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
     }
 
     private static boolean exceedsLimit(String contentLength) {

@@ -87,7 +87,7 @@ class AccessLogTest {
 
     @Test
     void cardNumberTypedIntoAPath_isMasked() throws Exception {
-        given().header("X-Request-Id", "acc-3").get("/v1/tokens-typo/4111111111111111").then().statusCode(404);
+        given().header("X-Request-Id", "acc-3").get("/v1/tokens-typo/4111111111111111").then().statusCode(401);
         String line = awaitLine("acc-3");
         assertFalse(line.contains("4111111111111111"), line);
         assertTrue(line.contains("411111******1111"), line);

@@ -54,6 +54,8 @@ class ProblemJsonTest {
     void unknownRoute_is404() {
         assertProblem(given().header("Authorization", token()).get("/v1/no-such-route/" + PAN), 404, "not-found");
         assertProblem(given().get("/no-such-page"), 404, "not-found");
+        // Without a token, an unknown /v1 path is a 401 like any other: route existence is not revealed.
+        assertProblem(given().get("/v1/no-such-route"), 401, "unauthorized");
     }
 
     @Test
