@@ -1,5 +1,6 @@
 package dev.cardvault.devkeys;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -12,14 +13,15 @@ import io.smallrye.config.ConfigValue;
 import io.smallrye.config.PropertiesConfigSource;
 
 /**
- * In the dev and test profiles, points JWT verification at {@code keys-dev/jwt-public.pem} by
- * absolute path. SmallRye JWT resolves a relative location against the working directory, which
+ * In the dev and test profiles, points JWT verification at {@code keys-dev/jwt-public.pem} and
+ * the master key at {@code keys-dev/master.key}, by absolute path. SmallRye JWT resolves a relative location against the working directory, which
  * breaks every request when the service is started from anywhere but the project root.
  * Explicit configuration always wins; the prod profile gets nothing from here.
  */
 public final class DevKeysConfigSourceFactory implements ConfigSourceFactory {
 
     static final String LOCATION = "mp.jwt.verify.publickey.location";
+    static final String MASTER_FILE = "cardvault.master-key.file";
     private static final int ORDINAL = 150;
 
     @Override
@@ -30,14 +32,23 @@ public final class DevKeysConfigSourceFactory implements ConfigSourceFactory {
         if (!(profiles.contains("dev") || profiles.contains("test"))) {
             return List.of();
         }
-        if (isSet(context, LOCATION) || isSet(context, "mp.jwt.verify.publickey")) {
+        boolean jwtSet = isSet(context, LOCATION) || isSet(context, "mp.jwt.verify.publickey");
+        boolean masterSet = isSet(context, MASTER_FILE) || isSet(context, "cardvault.master-key.value");
+        if (jwtSet && masterSet) {
             return List.of();
         }
         return DevMaterial.locateDirectory(DevKeysConfigSourceFactory.class)
-                .<Iterable<ConfigSource>> map(dir -> List.of(new PropertiesConfigSource(
-                        Map.of(LOCATION, dir.resolve(DevMaterial.JWT_PUBLIC_KEY).toUri().toString(),
-                                "cardvault.dev-keys.dir", dir.toString()),
-                        "cardvault-dev-keys", ORDINAL)))
+                .<Iterable<ConfigSource>> map(dir -> {
+                    Map<String, String> props = new HashMap<>();
+                    props.put("cardvault.dev-keys.dir", dir.toString());
+                    if (!jwtSet) {
+                        props.put(LOCATION, dir.resolve(DevMaterial.JWT_PUBLIC_KEY).toUri().toString());
+                    }
+                    if (!masterSet) {
+                        props.put(MASTER_FILE, dir.resolve(DevMaterial.MASTER_KEY).toString());
+                    }
+                    return List.of(new PropertiesConfigSource(props, "cardvault-dev-keys", ORDINAL));
+                })
                 .orElse(List.of());
     }
 

@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -21,7 +23,8 @@ import io.quarkus.runtime.configuration.ConfigUtils;
 @ApplicationScoped
 public class ProductionKeyGuard {
 
-    void onStart(@Observes StartupEvent event) {
+    // Before anything else observes start-up: the key hierarchy must not touch a dev master key in prod.
+    void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) {
         if (!ConfigUtils.getProfiles().contains("prod")) {
             return;
         }
@@ -51,6 +54,23 @@ public class ProductionKeyGuard {
             if (DevMaterial.isDevContent(pem)) {
                 problems.add("mp.jwt.verify.publickey holds the keys-dev/ development key: configure your identity "
                         + "provider's public key instead");
+            }
+        });
+        Optional<String> masterFile = config.getOptionalValue("cardvault.master-key.file", String.class);
+        Optional<String> masterValue = config.getOptionalValue("cardvault.master-key.value", String.class);
+        if (masterFile.isEmpty() && masterValue.isEmpty()) {
+            problems.add("no master key is configured: set cardvault.master-key.file (CARDVAULT_MASTER_KEY_FILE) to a "
+                    + "secret file holding 32 random bytes in base64, or cardvault.master-key.value");
+        }
+        masterFile.ifPresent(f -> {
+            if (DevMaterial.isDevLocation(f) || DevMaterial.readLocal(f).map(DevMaterial::isDevContent).orElse(false)) {
+                problems.add("cardvault.master-key.file points at the keys-dev/ development master key, which is public: "
+                        + "generate a production key (head -c 32 /dev/urandom | base64) and keep it in a secret store");
+            }
+        });
+        masterValue.ifPresent(v -> {
+            if (DevMaterial.isDevContent(v)) {
+                problems.add("cardvault.master-key.value holds the keys-dev/ development master key: configure a production key");
             }
         });
         if (config.getOptionalValue("mp.jwt.verify.issuer", String.class).isEmpty()) {

@@ -1,5 +1,7 @@
 package dev.cardvault.logging;
 
+import dev.cardvault.card.PanScrubber;
+
 import java.util.logging.Filter;
 import java.util.logging.LogRecord;
 

@@ -3,7 +3,7 @@ package dev.cardvault.web;
 import jakarta.inject.Singleton;
 import jakarta.enterprise.inject.Produces;
 
-import dev.cardvault.logging.PanScrubber;
+import dev.cardvault.card.PanScrubber;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.config.MeterFilter;

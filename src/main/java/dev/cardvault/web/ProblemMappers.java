@@ -1,5 +1,7 @@
 package dev.cardvault.web;
 
+import java.util.List;
+
 import jakarta.inject.Inject;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.WebApplicationException;
@@ -14,6 +16,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import dev.cardvault.auth.TenantClaimAugmentor;
+import dev.cardvault.card.CardValidationException;
+import dev.cardvault.tokens.TokenNotFoundException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -67,6 +71,18 @@ public class ProblemMappers {
             return Response.fromResponse(response).header(HttpHeaders.ALLOW, e.getResponse().getHeaderString(HttpHeaders.ALLOW)).build();
         }
         return response;
+    }
+
+    @ServerExceptionMapper
+    public Response invalidCard(CardValidationException e, RoutingContext ctx) {
+        List<Problem.FieldError> errors = e.violations().stream()
+                .map(v -> new Problem.FieldError(v.field(), v.message())).toList();
+        return respond(ctx, Problems.validation(errors));
+    }
+
+    @ServerExceptionMapper
+    public Response tokenNotFound(TokenNotFoundException e, RoutingContext ctx) {
+        return respond(ctx, Problems.tokenNotFound());
     }
 
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)

@@ -52,8 +52,18 @@ public final class Problems {
                         : "The request body is not valid JSON or has a value of the wrong type at '" + where + "'.");
     }
 
+    public static Problem validation(java.util.List<Problem.FieldError> errors) {
+        return new Problem("validation-failed", "Unprocessable Content", 422,
+                "The request breaks " + (errors.size() == 1 ? "a rule" : errors.size() + " rules") + "; see errors.", null, errors);
+    }
+
+    public static Problem tokenNotFound() {
+        return new Problem("token-not-found", "Not Found", 404,
+                "No such token for your tenant: it is unknown, deleted or expired.");
+    }
+
     public static Problem badRequest() {
-        return new Problem("bad-request", "Bad Request", 400, "The request is malformed.");
+        return new Problem("bad-request", "Bad Request", 400, "The request is malformed or has no body.");
     }
 
     public static Problem serviceUnavailable() {

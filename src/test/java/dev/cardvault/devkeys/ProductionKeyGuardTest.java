@@ -23,9 +23,17 @@ class ProductionKeyGuardTest {
     @TempDir
     Path tmp;
 
+    private static final String PROD_MASTER = "cardvault.master-key.value";
+
+    /** Checks {@code props}, plus a production master key unless the test sets one. */
     private static List<String> check(Map<String, String> props) {
+        Map<String, String> all = new java.util.HashMap<>(props);
+        if (!props.containsKey("cardvault.master-key.file") && !props.containsKey("none")) {
+            all.putIfAbsent(PROD_MASTER, Base64.getEncoder().encodeToString(new byte[32]).replace('A', 'B'));
+        }
+        all.remove("none");
         SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withSources(new PropertiesConfigSource(props, "test", 300)).build();
+                .withSources(new PropertiesConfigSource(all, "test", 300)).build();
         return ProductionKeyGuard.check(config);
     }
 
@@ -68,8 +76,9 @@ class ProductionKeyGuardTest {
 
     @Test
     void check_nothingConfigured_refusedNamingTheSettings() {
-        List<String> problems = check(Map.of());
-        assertEquals(2, problems.size(), problems.toString());
+        List<String> problems = check(Map.of("none", ""));
+        assertEquals(3, problems.size(), problems.toString());
+        assertTrue(String.join(" ", problems).contains("cardvault.master-key.file"));
         assertTrue(String.join(" ", problems).contains("mp.jwt.verify.publickey.location"));
         assertTrue(String.join(" ", problems).contains("mp.jwt.verify.issuer"));
     }
@@ -83,7 +92,25 @@ class ProductionKeyGuardTest {
     }
 
     @Test
+    void check_devMasterKey_byPathOrCopyOrValue_refused() throws Exception {
+        Path copy = tmp.resolve("prod-master.key");
+        Files.copy(TestJwt.devKeysDir().resolve("master.key"), copy);
+        Map<String, String> base = Map.of("mp.jwt.verify.publickey.location", realProviderKey().toString(),
+                "mp.jwt.verify.issuer", "https://idp.example");
+        for (Map<String, String> master : List.of(Map.of("cardvault.master-key.file", "keys-dev/master.key"),
+                Map.of("cardvault.master-key.file", copy.toString()),
+                Map.of(PROD_MASTER, Files.readString(copy)))) {
+            Map<String, String> props = new java.util.HashMap<>(base);
+            props.putAll(master);
+            List<String> problems = check(props);
+            assertEquals(1, problems.size(), problems.toString());
+            assertTrue(problems.get(0).contains("keys-dev"), problems.get(0));
+        }
+    }
+
+    @Test
     void fingerprints_matchTheCommittedDevKeys() throws Exception {
+        assertTrue(DevMaterial.isDevContent(Files.readString(TestJwt.devKeysDir().resolve("master.key"))));
         String pem = Files.readString(TestJwt.devKeysDir().resolve("jwt-public.pem"));
         assertTrue(DevMaterial.isDevContent(pem), "DevMaterial.FINGERPRINTS is stale: regenerate it from keys-dev/");
     }

@@ -1,4 +1,4 @@
-package dev.cardvault.logging;
+package dev.cardvault.card;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

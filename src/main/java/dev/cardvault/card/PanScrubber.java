@@ -1,6 +1,4 @@
-package dev.cardvault.logging;
-
-import dev.cardvault.card.Luhn;
+package dev.cardvault.card;
 
 /**
  * Defence in depth for log output: replaces anything that looks like a card number with a mask.

@@ -1,0 +1,104 @@
+package dev.cardvault.keys;
+
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/** Single-statement access to the key tables; no crypto here, only wrapped bytes. */
+@ApplicationScoped
+public class KeyRepository {
+
+    public record KekRow(int version, String state, byte[] wrappedKey, String masterKeyId) {
+    }
+
+    public record DataKeyRow(long id, String tenant, int kekVersion, byte[] wrappedKey, long reserved) {
+    }
+
+    @Inject
+    Pool pool;
+
+    public Uni<List<KekRow>> keks() {
+        return pool.preparedQuery("SELECT version, state, wrapped_key, master_key_id FROM kek ORDER BY version")
+                .execute()
+                .map(rows -> {
+                    java.util.ArrayList<KekRow> out = new java.util.ArrayList<>();
+                    rows.forEach(r -> out.add(new KekRow(r.getInteger("version"), r.getString("state"),
+                            bytes(r, "wrapped_key"), r.getString("master_key_id"))));
+                    return out;
+                });
+    }
+
+    /** Inserts the first KEK version unless another instance got there first. */
+    public Uni<Void> insertFirstKek(byte[] wrapped, String masterKeyId) {
+        return pool.preparedQuery("INSERT INTO kek (version, state, wrapped_key, master_key_id) VALUES (1, 'ACTIVE', $1, $2) "
+                + "ON CONFLICT DO NOTHING")
+                .execute(Tuple.of(io.vertx.core.buffer.Buffer.buffer(wrapped), masterKeyId)).replaceWithVoid();
+    }
+
+    public Uni<Optional<KekRow>> rootKey(String name) {
+        return pool.preparedQuery("SELECT wrapped_key, master_key_id FROM root_key WHERE name = $1")
+                .execute(Tuple.of(name))
+                .map(rows -> rows.size() == 0 ? Optional.empty()
+                        : Optional.of(rows.iterator().next()).map(r -> new KekRow(0, "ACTIVE", bytes(r, "wrapped_key"),
+                                r.getString("master_key_id"))));
+    }
+
+    public Uni<Void> insertRootKey(String name, byte[] wrapped, String masterKeyId) {
+        return pool.preparedQuery("INSERT INTO root_key (name, wrapped_key, master_key_id) VALUES ($1, $2, $3) "
+                + "ON CONFLICT DO NOTHING")
+                .execute(Tuple.of(name, io.vertx.core.buffer.Buffer.buffer(wrapped), masterKeyId)).replaceWithVoid();
+    }
+
+    public Uni<Optional<DataKeyRow>> activeDataKey(String tenant) {
+        return pool.preparedQuery("SELECT id, tenant, kek_version, wrapped_key, reserved FROM data_key "
+                + "WHERE tenant = $1 AND active")
+                .execute(Tuple.of(tenant))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(dataKey(rows.iterator().next())));
+    }
+
+    public Uni<Optional<DataKeyRow>> dataKey(long id) {
+        return pool.preparedQuery("SELECT id, tenant, kek_version, wrapped_key, reserved FROM data_key WHERE id = $1")
+                .execute(Tuple.of(id))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(dataKey(rows.iterator().next())));
+    }
+
+    /** @return the new key's id, or empty when another request created the tenant's active key first */
+    public Uni<Optional<Long>> insertActiveDataKey(String tenant, int kekVersion, byte[] wrapped, long reserved) {
+        return pool.preparedQuery("INSERT INTO data_key (tenant, kek_version, wrapped_key, active, reserved) "
+                + "VALUES ($1, $2, $3, true, $4) ON CONFLICT (tenant) WHERE active DO NOTHING RETURNING id")
+                .execute(Tuple.of(tenant, kekVersion, io.vertx.core.buffer.Buffer.buffer(wrapped), reserved))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getLong("id")));
+    }
+
+    /** Reserves {@code block} more encryptions; false when that would pass {@code limit} or the key is no longer active. */
+    public Uni<Boolean> reserve(long id, long block, long limit) {
+        return pool.preparedQuery("UPDATE data_key SET reserved = reserved + $2 "
+                + "WHERE id = $1 AND active AND reserved + $2 <= $3 RETURNING reserved")
+                .execute(Tuple.of(id, block, limit))
+                .map(rows -> rows.size() == 1);
+    }
+
+    /** @return whether this call retired the key (false when another request already did) */
+    public Uni<Boolean> deactivate(long id) {
+        return pool.preparedQuery("UPDATE data_key SET active = false WHERE id = $1 AND active")
+                .execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+    }
+
+    private static DataKeyRow dataKey(Row r) {
+        return new DataKeyRow(r.getLong("id"), r.getString("tenant"), r.getInteger("kek_version"),
+                bytes(r, "wrapped_key"), r.getLong("reserved"));
+    }
+
+    private static byte[] bytes(Row r, String column) {
+        Buffer b = r.getBuffer(column);
+        return b == null ? null : b.getBytes();
+    }
+}

@@ -1,0 +1,65 @@
+package dev.cardvault.tokens;
+
+import java.security.SecureRandom;
+import java.util.regex.Pattern;
+
+import dev.cardvault.card.CardValidationException;
+import dev.cardvault.card.Luhn;
+import dev.cardvault.card.Pan;
+import dev.cardvault.crypto.Randomness;
+
+/**
+ * Makes token values. Uniqueness is not decided here but by the database (primary key), with a
+ * retry on collision; this class only guarantees the shapes.
+ */
+public final class TokenGenerator {
+
+    static final String RANDOM_PREFIX = "tok_";
+    static final int RANDOM_CHARS = 24; // 24 × log2(62) ≈ 143 bits
+    static final int MIN_RANDOM_DIGITS = 6;
+    private static final char[] BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
+    /** What a token in a URL may look like; anything else is not a token of ours (404). */
+    public static final Pattern SHAPE = Pattern.compile("^(tok_[0-9A-Za-z]{22,64}|[0-9]{12,19})$");
+
+    private TokenGenerator() {
+    }
+
+    /** Rejects a format that cannot keep {@value #MIN_RANDOM_DIGITS} random digits for this PAN. */
+    public static void checkFormatFits(TokenFormat format, Pan pan) {
+        if (format != TokenFormat.RANDOM && pan.length() - format.keptDigits() < MIN_RANDOM_DIGITS) {
+            throw new CardValidationException("format", format + " needs a card number of at least "
+                    + (format.keptDigits() + MIN_RANDOM_DIGITS) + " digits to keep " + MIN_RANDOM_DIGITS + " random digits");
+        }
+    }
+
+    public static String generate(TokenFormat format, Pan pan) {
+        SecureRandom random = Randomness.secure();
+        if (format == TokenFormat.RANDOM) {
+            char[] out = new char[RANDOM_CHARS];
+            for (int i = 0; i < out.length; i++) {
+                int b;
+                do {
+                    b = random.nextInt(256);
+                } while (b >= 248); // 248 = 4 × 62: no modulo bias
+                out[i] = BASE62[b % 62];
+            }
+            return RANDOM_PREFIX + new String(out);
+        }
+        checkFormatFits(format, pan);
+        String digits = pan.digits();
+        int len = digits.length();
+        int keepHead = format == TokenFormat.BIN6_LAST4 ? 6 : 0;
+        char[] out = new char[len];
+        digits.getChars(0, keepHead, out, 0);
+        digits.getChars(len - 4, len, out, len - 4);
+        for (int i = keepHead; i < len - 4; i++) {
+            out[i] = (char) ('0' + random.nextInt(10));
+        }
+        if (Luhn.isValid(new String(out))) {
+            // Changing one digit always breaks a valid Luhn sum: the doubling map is a bijection.
+            int i = keepHead + random.nextInt(len - 4 - keepHead);
+            out[i] = (char) ('0' + (out[i] - '0' + 1 + random.nextInt(9)) % 10);
+        }
+        return new String(out);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.cardvault.tokens;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
+
+/**
+ * Single-statement access to the token table. Prepared statements (cached per connection by the
+ * pool), one round trip each; the database decides uniqueness.
+ */
+@ApplicationScoped
+public class TokenRepository {
+
+    static final String VIEW_COLUMNS = "token, format, brand, bin, last4, exp_month, exp_year, fingerprint, created_at, "
+            + "expires_at, metadata";
+
+    /** A new token row; {@code fingerprint} is raw HMAC bytes. */
+    public record NewToken(String token, String tenant, TokenFormat format, boolean deterministic, byte[] fingerprint,
+            String brand, String bin, String last4, int expMonth, int expYear, long dataKeyId, byte[] ciphertext,
+            Map<String, String> metadata, Instant expiresAt) {
+    }
+
+    @Inject
+    Pool pool;
+
+    private static final String INSERT = "INSERT INTO token (token, tenant, format, deterministic, fingerprint, brand, bin, "
+            + "last4, exp_month, exp_year, data_key_id, ciphertext, metadata, expires_at) "
+            + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+
+    /** Inserts a non-deterministic token. */
+    public Uni<TokenView> insert(NewToken t) {
+        return pool.preparedQuery(INSERT + " RETURNING " + VIEW_COLUMNS).execute(tuple(t))
+                .map(rows -> view(rows.iterator().next()));
+    }
+
+    /** Inserts a deterministic token unless one exists for (tenant, format, fingerprint); empty then. */
+    public Uni<Optional<TokenView>> insertDeterministic(NewToken t) {
+        return pool.preparedQuery(INSERT + " ON CONFLICT (tenant, format, fingerprint) WHERE deterministic DO NOTHING "
+                + "RETURNING " + VIEW_COLUMNS).execute(tuple(t))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(view(rows.iterator().next())));
+    }
+
+    public Uni<Optional<String>> findDeterministic(String tenant, TokenFormat format, byte[] fingerprint) {
+        return pool.preparedQuery("SELECT token FROM token WHERE tenant = $1 AND format = $2 AND fingerprint = $3 AND deterministic")
+                .execute(Tuple.of(tenant, format.name(), io.vertx.core.buffer.Buffer.buffer(fingerprint)))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString("token")));
+    }
+
+    /** Refreshes a deterministic token with the newest card record, expiry and metadata. */
+    public Uni<Optional<TokenView>> refreshDeterministic(NewToken t) {
+        return pool.preparedQuery("UPDATE token SET exp_month = $3, exp_year = $4, data_key_id = $5, ciphertext = $6, "
+                + "metadata = $7, expires_at = $8 WHERE token = $1 AND tenant = $2 AND deterministic RETURNING " + VIEW_COLUMNS)
+                .execute(Tuple.from(new Object[] { t.token(), t.tenant(), t.expMonth(), t.expYear(), t.dataKeyId(),
+                        io.vertx.core.buffer.Buffer.buffer(t.ciphertext()), new JsonObject(new HashMap<>(t.metadata())), offset(t.expiresAt()) }))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(view(rows.iterator().next())));
+    }
+
+    /** A live token of the tenant: other tenants' and expired tokens are not found. */
+    public Uni<Optional<TokenView>> find(String token, String tenant) {
+        return pool.preparedQuery("SELECT " + VIEW_COLUMNS + " FROM token WHERE token = $1 AND tenant = $2 "
+                + "AND (expires_at IS NULL OR expires_at > now())")
+                .execute(Tuple.of(token, tenant))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(view(rows.iterator().next())));
+    }
+
+    static boolean isTokenCollision(Throwable t) {
+        return t instanceof PgException pg && "23505".equals(pg.getSqlState()) && "token_pkey".equals(pg.getConstraint());
+    }
+
+    private static Tuple tuple(NewToken t) {
+        return Tuple.from(new Object[] { t.token(), t.tenant(), t.format().name(), t.deterministic(),
+                io.vertx.core.buffer.Buffer.buffer(t.fingerprint()), t.brand(), t.bin(), t.last4(), (short) t.expMonth(), (short) t.expYear(),
+                t.dataKeyId(), io.vertx.core.buffer.Buffer.buffer(t.ciphertext()), new JsonObject(new HashMap<>(t.metadata())),
+                offset(t.expiresAt()) });
+    }
+
+    private static OffsetDateTime offset(Instant i) {
+        return i == null ? null : i.atOffset(ZoneOffset.UTC);
+    }
+
+    private static TokenView view(Row r) {
+        JsonObject meta = r.getJsonObject("metadata");
+        Map<String, String> metadata = new HashMap<>();
+        if (meta != null) {
+            meta.forEach(e -> metadata.put(e.getKey(), String.valueOf(e.getValue())));
+        }
+        OffsetDateTime expires = r.getOffsetDateTime("expires_at");
+        return new TokenView(r.getString("token"), r.getString("format"), r.getString("brand"), r.getString("bin"),
+                r.getString("last4"), r.getShort("exp_month"), r.getShort("exp_year"),
+                Base64.getUrlEncoder().withoutPadding().encodeToString(r.getBuffer("fingerprint").getBytes()),
+                r.getOffsetDateTime("created_at").toInstant().toString(),
+                expires == null ? null : expires.toInstant().toString(), metadata);
+    }
+}

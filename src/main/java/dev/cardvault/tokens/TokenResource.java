@@ -1,0 +1,93 @@
+package dev.cardvault.tokens;
+
+import java.time.Clock;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import dev.cardvault.auth.CurrentCaller;
+import dev.cardvault.auth.Roles;
+import io.smallrye.mutiny.Uni;
+
+@Path("/v1/tokens")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Tokens")
+@SecurityRequirement(name = "jwt")
+public class TokenResource {
+
+    static final String TOKENIZE_EXAMPLE = """
+            {"pan": "4111 1111 1111 1111", "expMonth": 12, "expYear": 2030, "cardholderName": "Mario Rossi",
+             "format": "RANDOM", "deterministic": false, "expiresAt": "2027-06-30T00:00:00Z",
+             "metadata": {"orderRef": "A-1"}}""";
+    static final String VIEW_EXAMPLE = """
+            {"token": "tok_3vQx8TzK2mLw9PbN4rYs7HcA", "format": "RANDOM", "brand": "VISA", "bin": "411111",
+             "last4": "1111", "expMonth": 12, "expYear": 2030, "fingerprint": "kq3Xb0s7n9y1u2T5wV8zA4cD6eF0gH2iJ4kL6mN8oP0",
+             "createdAt": "2026-11-29T14:23:13.123Z", "expiresAt": "2027-06-30T00:00:00Z", "metadata": {"orderRef": "A-1"}}""";
+
+    @Inject
+    CurrentCaller caller;
+
+    @Inject
+    TokenService service;
+
+    Clock clock = Clock.systemUTC();
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.TOKENIZER)
+    @Operation(summary = "Tokenize a card", description = "Validates the card, encrypts it under the tenant's data key and "
+            + "returns a token. With deterministic=true the token issued earlier for the same card, tenant and format is "
+            + "returned (200) with expiry and cardholder name updated; otherwise a new token (201). A body with cvc/cvv is refused (422).")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TokenizeRequest.class),
+            examples = @ExampleObject(name = "card", value = TOKENIZE_EXAMPLE)))
+    @APIResponse(responseCode = "201", description = "New token; Location: /v1/tokens/{token}",
+            content = @Content(schema = @Schema(implementation = TokenView.class), examples = @ExampleObject(name = "token", value = VIEW_EXAMPLE)))
+    @APIResponse(responseCode = "200", description = "The existing deterministic token",
+            content = @Content(schema = @Schema(implementation = TokenView.class)))
+    @APIResponse(responseCode = "400", description = "Malformed JSON or wrong types (application/problem+json)")
+    @APIResponse(responseCode = "401", description = "Missing or invalid token")
+    @APIResponse(responseCode = "403", description = "Role tokenizer missing, or no valid tenant claim")
+    @APIResponse(responseCode = "413", description = "Body over 16 KiB")
+    @APIResponse(responseCode = "415", description = "Not application/json")
+    @APIResponse(responseCode = "422", description = "Invalid card data, with field errors (never the values)")
+    public Uni<Response> tokenize(TokenizeRequest body) {
+        if (body == null) {
+            throw new BadRequestException();
+        }
+        TokenizeCommand cmd = TokenizeCommand.validate(body, clock);
+        return service.tokenize(caller.get(), cmd).map(t -> t.created()
+                // Relative, exactly as the contract states it (Response.created would make it absolute).
+                ? Response.status(Response.Status.CREATED).header("Location", "/v1/tokens/" + t.view().token()).entity(t.view()).build()
+                : Response.ok(t.view()).build());
+    }
+
+    @GET
+    @Path("/{token}")
+    @RolesAllowed({ Roles.TOKENIZER, Roles.DETOKENIZER })
+    @Operation(summary = "Token metadata", description = "Brand, BIN, last four, expiry, fingerprint and metadata; never the PAN. "
+            + "Unknown, other tenant's, deleted or expired tokens: 404.")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = TokenView.class),
+            examples = @ExampleObject(name = "token", value = VIEW_EXAMPLE)))
+    @APIResponse(responseCode = "404", description = "No such token for your tenant")
+    public Uni<TokenView> metadata(@PathParam("token") String token) {
+        return service.metadata(caller.get(), token);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.cardvault.tokens;
+
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.cardvault.auth.Caller;
+import dev.cardvault.keys.DataKey;
+import dev.cardvault.keys.KeyHierarchy;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Tokenization: the multi-step logic between the card rules, the key hierarchy and the token
+ * table. Everything here is non-blocking; the crypto is microseconds of CPU per card.
+ */
+@ApplicationScoped
+public class TokenService {
+
+    static final int MAX_COLLISION_RETRIES = 10;
+
+    /** A token and whether this request created it (201) or found the deterministic one (200). */
+    public record Tokenized(TokenView view, boolean created) {
+    }
+
+    @Inject
+    KeyHierarchy keys;
+
+    @Inject
+    TokenRepository repository;
+
+    public Uni<Tokenized> tokenize(Caller caller, TokenizeCommand cmd) {
+        byte[] fingerprint = keys.fingerprint(caller.tenant(), cmd.pan().digits());
+        if (!cmd.deterministic()) {
+            return insertNew(caller.tenant(), cmd, fingerprint, 0).map(v -> new Tokenized(v, true));
+        }
+        return repository.findDeterministic(caller.tenant(), cmd.format(), fingerprint).flatMap(existing -> existing.isPresent()
+                ? refresh(existing.get(), caller.tenant(), cmd, fingerprint)
+                : insertDeterministic(caller.tenant(), cmd, fingerprint, 0));
+    }
+
+    public Uni<TokenView> metadata(Caller caller, String token) {
+        if (!TokenGenerator.SHAPE.matcher(token).matches()) {
+            return Uni.createFrom().failure(new TokenNotFoundException());
+        }
+        return repository.find(token, caller.tenant())
+                .map(found -> found.orElseThrow(TokenNotFoundException::new));
+    }
+
+    private Uni<TokenView> insertNew(String tenant, TokenizeCommand cmd, byte[] fingerprint, int attempt) {
+        String token = TokenGenerator.generate(cmd.format(), cmd.pan());
+        return keys.dataKeyForEncryption(tenant)
+                .flatMap(key -> repository.insert(row(token, tenant, cmd, fingerprint, key)))
+                .onFailure(TokenRepository::isTokenCollision).recoverWithUni(e -> retry(attempt, e,
+                        () -> insertNew(tenant, cmd, fingerprint, attempt + 1)));
+    }
+
+    private Uni<Tokenized> insertDeterministic(String tenant, TokenizeCommand cmd, byte[] fingerprint, int attempt) {
+        String token = TokenGenerator.generate(cmd.format(), cmd.pan());
+        return keys.dataKeyForEncryption(tenant)
+                .flatMap(key -> repository.insertDeterministic(row(token, tenant, cmd, fingerprint, key)))
+                .flatMap(inserted -> inserted.isPresent()
+                        ? Uni.createFrom().item(new Tokenized(inserted.get(), true))
+                        // Another request won the race for this card: the database now holds its token.
+                        : repository.findDeterministic(tenant, cmd.format(), fingerprint).flatMap(winner -> winner.isPresent()
+                                ? refresh(winner.get(), tenant, cmd, fingerprint)
+                                : insertDeterministic(tenant, cmd, fingerprint, attempt + 1)))
+                .onFailure(TokenRepository::isTokenCollision).recoverWithUni(e -> retry(attempt, e,
+                        () -> insertDeterministic(tenant, cmd, fingerprint, attempt + 1)));
+    }
+
+    private Uni<Tokenized> refresh(String token, String tenant, TokenizeCommand cmd, byte[] fingerprint) {
+        // The card record is encrypted again for the existing token: expiry and name are the newest.
+        return keys.dataKeyForEncryption(tenant)
+                .flatMap(key -> repository.refreshDeterministic(row(token, tenant, cmd, fingerprint, key)))
+                .map(updated -> new Tokenized(updated.orElseThrow(() -> new IllegalStateException(
+                        "deterministic token vanished during refresh")), false));
+    }
+
+    private static <T> Uni<T> retry(int attempt, Throwable e, java.util.function.Supplier<Uni<T>> again) {
+        return attempt + 1 < MAX_COLLISION_RETRIES ? again.get()
+                : Uni.createFrom().failure(new IllegalStateException("no free token value after " + MAX_COLLISION_RETRIES + " attempts"));
+    }
+
+    private static TokenRepository.NewToken row(String token, String tenant, TokenizeCommand cmd, byte[] fingerprint, DataKey key) {
+        var record = new CardRecordCipher.CardRecord(cmd.pan().digits(), cmd.expiry().month(), cmd.expiry().year(),
+                cmd.cardholderName());
+        byte[] ciphertext = CardRecordCipher.encrypt(record, key, tenant, token);
+        return new TokenRepository.NewToken(token, tenant, cmd.format(), cmd.deterministic(), fingerprint,
+                cmd.pan().brand().name(), cmd.pan().bin(), cmd.pan().last4(), cmd.expiry().month(), cmd.expiry().year(),
+                key.id(), ciphertext, cmd.metadata(), cmd.expiresAt());
+    }
+
+}

@@ -1,0 +1,119 @@
+package dev.cardvault.tokens;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import dev.cardvault.card.CardValidationException;
+import dev.cardvault.card.CardholderName;
+import dev.cardvault.card.Expiry;
+import dev.cardvault.card.Pan;
+import dev.cardvault.card.PanScrubber;
+import dev.cardvault.card.Violation;
+
+/** A tokenize request that passed every rule of the contract. */
+public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, TokenFormat format, boolean deterministic,
+        Instant expiresAt, Map<String, String> metadata) {
+
+    static final int MAX_METADATA_ENTRIES = 20;
+    static final int MAX_METADATA_LENGTH = 256;
+    /** Names under which callers send card security codes; such a body is refused outright. */
+    private static final Set<String> SECURITY_CODE_FIELDS = Set.of("cvc", "cvv", "cvc2", "cvv2", "cid", "csc",
+            "securitycode", "security_code", "cardverificationvalue", "cardsecuritycode");
+
+    /**
+     * Checks every field and reports all broken rules at once.
+     *
+     * @throws CardValidationException listing fields and rules, never values
+     */
+    public static TokenizeCommand validate(TokenizeRequest r, Clock clock) {
+        List<Violation> v = new ArrayList<>();
+        for (String field : r.otherFields) {
+            if (SECURITY_CODE_FIELDS.contains(field.toLowerCase(Locale.ROOT))) {
+                v.add(new Violation("cvc", "must not be sent: card security codes are never accepted or stored (PCI DSS 3.3.1)"));
+                break;
+            }
+        }
+        Pan pan = collect(v, () -> Pan.parse(r.pan));
+        Expiry expiry = collect(v, () -> Expiry.of(r.expMonth, r.expYear, YearMonth.now(clock.withZone(ZoneOffset.UTC))));
+        String name = collect(v, () -> CardholderName.validate(r.cardholderName));
+        TokenFormat format = TokenFormat.RANDOM;
+        if (r.format != null) {
+            try {
+                format = TokenFormat.valueOf(r.format);
+            } catch (IllegalArgumentException e) {
+                v.add(new Violation("format", "must be one of RANDOM, LAST4, BIN6_LAST4"));
+            }
+        }
+        if (pan != null) {
+            TokenFormat f = format;
+            collect(v, () -> {
+                TokenGenerator.checkFormatFits(f, pan);
+                return null;
+            });
+        }
+        Instant expiresAt = null;
+        if (r.expiresAt != null) {
+            try {
+                expiresAt = Instant.parse(r.expiresAt);
+                if (!expiresAt.isAfter(clock.instant())) {
+                    v.add(new Violation("expiresAt", "must be in the future"));
+                }
+            } catch (DateTimeParseException e) {
+                v.add(new Violation("expiresAt", "must be an ISO-8601 UTC instant such as 2027-06-30T00:00:00Z"));
+            }
+        }
+        Map<String, String> metadata = r.metadata == null ? Map.of() : r.metadata;
+        checkMetadata(metadata, v);
+        if (!v.isEmpty()) {
+            throw new CardValidationException(v);
+        }
+        return new TokenizeCommand(pan, expiry, name, format, Boolean.TRUE.equals(r.deterministic), expiresAt, Map.copyOf(metadata));
+    }
+
+    private static void checkMetadata(Map<String, String> metadata, List<Violation> v) {
+        if (metadata.size() > MAX_METADATA_ENTRIES) {
+            v.add(new Violation("metadata", "must have at most " + MAX_METADATA_ENTRIES + " entries"));
+            return;
+        }
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            if (e.getKey().isEmpty() || e.getKey().length() > MAX_METADATA_LENGTH) {
+                v.add(new Violation("metadata", "keys must be 1 to " + MAX_METADATA_LENGTH + " characters"));
+                return;
+            }
+            if (e.getValue() == null || e.getValue().length() > MAX_METADATA_LENGTH) {
+                v.add(new Violation("metadata", "values must be strings of at most " + MAX_METADATA_LENGTH + " characters"));
+                return;
+            }
+            if (PanScrubber.containsPan(e.getKey()) || PanScrubber.containsPan(e.getValue())) {
+                v.add(new Violation("metadata", "must not hold card data (a value looks like a card number)"));
+                return;
+            }
+        }
+    }
+
+    private interface Check<T> {
+        T get();
+    }
+
+    private static <T> T collect(List<Violation> v, Check<T> check) {
+        try {
+            return check.get();
+        } catch (CardValidationException e) {
+            v.addAll(e.violations());
+            return null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TokenizeCommand[pan=" + pan + ", format=" + format + ", deterministic=" + deterministic + "]";
+    }
+}

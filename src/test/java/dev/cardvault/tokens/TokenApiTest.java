@@ -1,0 +1,293 @@
+package dev.cardvault.tokens;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.Test;
+
+import dev.cardvault.card.Luhn;
+import dev.cardvault.testsupport.Db;
+import dev.cardvault.testsupport.TestCards;
+import dev.cardvault.testsupport.TestJwt;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.vertx.core.json.JsonObject;
+
+/** POST /v1/tokens and GET /v1/tokens/{token} as an agent widget and a billing system use them. */
+@QuarkusTest
+class TokenApiTest {
+
+    private static final int NEXT_YEAR = YearMonth.now(ZoneOffset.UTC).getYear() + 1;
+
+    private static String agent(String tenant) {
+        return TestJwt.as("agent-7").roles("tokenizer").tenant(tenant).bearer();
+    }
+
+    private static JsonObject card(String pan) {
+        return new JsonObject().put("pan", pan).put("expMonth", 12).put("expYear", NEXT_YEAR).put("cardholderName", "Mario Rossi");
+    }
+
+    private static Response tokenize(String tenant, JsonObject body) {
+        return given().header("Authorization", agent(tenant)).contentType("application/json").body(body.encode())
+                .post("/v1/tokens");
+    }
+
+    private static void assertNoDigitsFrom(String pan, String text) {
+        assertFalse(text.contains(pan), text);
+        assertFalse(text.contains(pan.substring(0, 12)), text);
+    }
+
+    @Test
+    void tokenize_random_returns201_locationAndMetadata_neverThePan() {
+        String pan = TestCards.randomVisa();
+        Response r = tokenize("acme", card(pan).put("metadata", new JsonObject().put("orderRef", "A-1")));
+        r.then().statusCode(201)
+                .header("Location", matchesPattern("/v1/tokens/tok_[0-9A-Za-z]{24}"))
+                .body("token", matchesPattern("tok_[0-9A-Za-z]{24}"))
+                .body("format", equalTo("RANDOM"))
+                .body("brand", equalTo("VISA"))
+                .body("bin", equalTo(pan.substring(0, 6)))
+                .body("last4", equalTo(pan.substring(12)))
+                .body("expMonth", equalTo(12))
+                .body("expYear", equalTo(NEXT_YEAR))
+                .body("fingerprint", matchesPattern("[A-Za-z0-9_-]{43}"))
+                .body("createdAt", not(nullValue()))
+                .body("expiresAt", nullValue())
+                .body("metadata.orderRef", equalTo("A-1"));
+        assertTrue(r.header("Location").endsWith(r.path("token")));
+        assertNoDigitsFrom(pan, r.asString());
+        assertFalse(r.asString().contains("Mario"), "cardholder name is not metadata");
+    }
+
+    @Test
+    void metadata_readableByTokenizerAndDetokenizer_notByOthers_andOtherTenantGets404() {
+        String token = tokenize("acme", card(TestCards.randomVisa())).then().statusCode(201).extract().path("token");
+        given().header("Authorization", agent("acme")).get("/v1/tokens/" + token).then().statusCode(200).body("token", equalTo(token));
+        given().header("Authorization", TestJwt.as("billing").roles("detokenizer").tenant("acme").bearer())
+                .get("/v1/tokens/" + token).then().statusCode(200);
+        given().header("Authorization", TestJwt.as("aud").roles("auditor").tenant("acme").bearer())
+                .get("/v1/tokens/" + token).then().statusCode(403);
+        given().header("Authorization", agent("globex")).get("/v1/tokens/" + token).then().statusCode(404)
+                .contentType("application/problem+json").body("type", equalTo("https://cardvault.dev/problems/token-not-found"));
+        given().header("Authorization", agent("acme")).get("/v1/tokens/tok_doesnotexist0000000000000").then().statusCode(404);
+        given().header("Authorization", agent("acme")).get("/v1/tokens/not-a-token").then().statusCode(404);
+    }
+
+    @Test
+    void tokenize_needsTokenizerRole() {
+        given().header("Authorization", TestJwt.as("billing").roles("detokenizer").tenant("acme").bearer())
+                .contentType("application/json").body(card(TestCards.randomVisa()).encode()).post("/v1/tokens")
+                .then().statusCode(403);
+    }
+
+    @Test
+    void formats_last4AndBin6Last4_preserveShape_andFailLuhn() {
+        String pan = TestCards.randomVisa();
+        String last4 = tokenize("acme", card(pan).put("format", "LAST4")).then().statusCode(201)
+                .body("format", equalTo("LAST4")).extract().path("token");
+        assertEquals(16, last4.length());
+        assertTrue(last4.endsWith(pan.substring(12)));
+        assertFalse(Luhn.isValid(last4));
+        String bin6 = tokenize("acme", card(pan).put("format", "BIN6_LAST4")).then().statusCode(201).extract().path("token");
+        assertTrue(bin6.startsWith(pan.substring(0, 6)) && bin6.endsWith(pan.substring(12)));
+        assertFalse(Luhn.isValid(bin6));
+        given().header("Authorization", agent("acme")).get("/v1/tokens/" + bin6).then().statusCode(200).body("format", equalTo("BIN6_LAST4"));
+        // A 15-digit Amex cannot keep 6 random digits besides BIN and last four.
+        tokenize("acme", card("378282246310005").put("format", "BIN6_LAST4")).then().statusCode(422).body("errors.field", hasItem("format"));
+    }
+
+    @Test
+    void deterministic_sameCardSameTenantSameFormat_sameToken200_withNewestExpiry() {
+        String pan = TestCards.randomVisa();
+        JsonObject body = card(pan).put("deterministic", true);
+        String first = tokenize("acme", body).then().statusCode(201).extract().path("token");
+        tokenize("acme", body.copy().put("expMonth", 6).put("expYear", NEXT_YEAR + 1)).then().statusCode(200)
+                .body("token", equalTo(first)).body("expMonth", equalTo(6)).body("expYear", equalTo(NEXT_YEAR + 1));
+        // Other format, other tenant, or non-deterministic: never that token.
+        String otherFormat = tokenize("acme", body.copy().put("format", "LAST4")).then().statusCode(201).extract().path("token");
+        String otherTenant = tokenize("globex", body).then().statusCode(201).extract().path("token");
+        String random = tokenize("acme", card(pan)).then().statusCode(201).extract().path("token");
+        assertEquals(4, Set.of(first, otherFormat, otherTenant, random).size());
+    }
+
+    @Test
+    void deterministic_underConcurrentRequests_oneToken() throws Exception {
+        String pan = TestCards.randomVisa();
+        String body = card(pan).put("deterministic", true).encode();
+        String auth = agent("acme");
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Callable<Response>> calls = IntStream.range(0, 32).<Callable<Response>> mapToObj(i -> () -> given()
+                    .header("Authorization", auth).contentType("application/json").body(body).post("/v1/tokens")).toList();
+            Set<String> tokens = new HashSet<>();
+            int created = 0;
+            for (Future<Response> f : pool.invokeAll(calls)) {
+                Response r = f.get();
+                assertTrue(r.statusCode() == 200 || r.statusCode() == 201, r.asString());
+                created += r.statusCode() == 201 ? 1 : 0;
+                tokens.add(r.path("token"));
+            }
+            assertEquals(1, tokens.size(), tokens.toString());
+            assertEquals(1, created);
+        } finally {
+            pool.shutdownNow();
+        }
+        try (Connection c = Db.connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM token WHERE tenant = 'acme' AND deterministic AND format = 'RANDOM' AND fingerprint = "
+                        + "(SELECT fingerprint FROM token WHERE token = ?)")) {
+            s.setString(1, tokenize("acme", card(pan).put("deterministic", true)).path("token"));
+            ResultSet rs = s.executeQuery();
+            rs.next();
+            assertEquals(1, rs.getInt(1));
+        }
+    }
+
+    @Test
+    void fingerprints_equalWithinATenant_differentAcrossTenants() {
+        String pan = TestCards.randomVisa();
+        String a1 = tokenize("acme", card(pan)).path("fingerprint");
+        String a2 = tokenize("acme", card(pan).put("format", "LAST4")).path("fingerprint");
+        String g = tokenize("globex", card(pan)).path("fingerprint");
+        assertEquals(a1, a2);
+        assertNotEquals(a1, g);
+        assertNotEquals(a1, tokenize("acme", card(TestCards.randomVisa())).path("fingerprint"));
+    }
+
+    @Test
+    void invalidCard_is422_withFieldErrors_andNoDigitsEchoed() {
+        String bad = "4111111111111112";
+        Response r = tokenize("acme", new JsonObject().put("pan", bad).put("expMonth", 13).put("expYear", 1999)
+                .put("format", "SHORT").put("cardholderName", "x\u0007"));
+        r.then().statusCode(422).contentType("application/problem+json")
+                .body("type", equalTo("https://cardvault.dev/problems/validation-failed"))
+                .body("errors.field", hasItem("pan")).body("errors.field", hasItem("expMonth"))
+                .body("errors.field", hasItem("format")).body("errors.field", hasItem("cardholderName"));
+        assertNoDigitsFrom(bad, r.asString());
+    }
+
+    @Test
+    void cvc_isRefused_andNeverEchoed() {
+        for (String field : new String[] { "cvc", "cvv", "CVV2" }) {
+            Response r = tokenize("acme", card(TestCards.randomVisa()).put(field, "737"));
+            r.then().statusCode(422).body("errors.field", hasItem("cvc"));
+            assertFalse(r.asString().contains("737"), r.asString());
+        }
+    }
+
+    @Test
+    void metadata_rules() {
+        JsonObject many = new JsonObject();
+        IntStream.range(0, 21).forEach(i -> many.put("k" + i, "v"));
+        tokenize("acme", card(TestCards.randomVisa()).put("metadata", many)).then().statusCode(422).body("errors.field", hasItem("metadata"));
+        Response pan = tokenize("acme", card(TestCards.randomVisa()).put("metadata", new JsonObject().put("note", "card 5555 5555 5555 4444")));
+        pan.then().statusCode(422).body("errors.field", hasItem("metadata"));
+        assertFalse(pan.asString().contains("5555"));
+        tokenize("acme", card(TestCards.randomVisa()).put("metadata", new JsonObject().put("k", "x".repeat(257)))).then().statusCode(422);
+        tokenize("acme", card(TestCards.randomVisa()).put("metadata", new JsonObject().put("nested", new JsonObject()))).then().statusCode(400);
+    }
+
+    @Test
+    void expiresAt_mustBeFuture_andAnExpiredTokenReadsAs404() throws Exception {
+        tokenize("acme", card(TestCards.randomVisa()).put("expiresAt", "2020-01-01T00:00:00Z")).then().statusCode(422)
+                .body("errors.field", hasItem("expiresAt"));
+        tokenize("acme", card(TestCards.randomVisa()).put("expiresAt", "tomorrow")).then().statusCode(422);
+        String at = Instant.now().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        String token = tokenize("acme", card(TestCards.randomVisa()).put("expiresAt", at)).then().statusCode(201)
+                .body("expiresAt", equalTo(at)).extract().path("token");
+        given().header("Authorization", agent("acme")).get("/v1/tokens/" + token).then().statusCode(200);
+        try (Connection c = Db.connect(); PreparedStatement s = c.prepareStatement(
+                "UPDATE token SET expires_at = now() - interval '1 second' WHERE token = ?")) {
+            s.setString(1, token);
+            assertEquals(1, s.executeUpdate());
+        }
+        given().header("Authorization", agent("acme")).get("/v1/tokens/" + token).then().statusCode(404);
+    }
+
+    @Test
+    void database_holdsNoPlaintextCardData() throws Exception {
+        String pan = TestCards.randomVisa();
+        String token = tokenize("acme", card(pan).put("cardholderName", "Zebedee Plaintextcheck")).then().statusCode(201)
+                .extract().path("token");
+        try (Connection c = Db.connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT t::text, encode(ciphertext, 'escape') AS raw FROM token t WHERE token = ?")) {
+            s.setString(1, token);
+            ResultSet rs = s.executeQuery();
+            assertTrue(rs.next());
+            String row = rs.getString(1) + rs.getString(2);
+            assertFalse(row.contains(pan.substring(6, 12)), "middle digits of the PAN stored in clear");
+            assertFalse(row.contains("Plaintextcheck"), "cardholder name stored in clear");
+            assertTrue(row.contains(pan.substring(0, 6)) && row.contains(pan.substring(12)), "BIN and last four are kept");
+        }
+    }
+
+    @Test
+    void dataKeys_rollOver_afterTheirEncryptionBudget_andWrappedKeysCarryTheirKekVersion() throws Exception {
+        // The test profile limits a data key to 12 encryptions.
+        String tenant = "rollover-" + Integer.toHexString(new java.util.Random().nextInt(1 << 20));
+        for (int i = 0; i < 30; i++) {
+            tokenize(tenant, card(TestCards.randomVisa())).then().statusCode(201);
+        }
+        try (Connection c = Db.connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*), count(*) FILTER (WHERE active), max(reserved), min(kek_version) FROM data_key WHERE tenant = ?")) {
+            s.setString(1, tenant);
+            ResultSet rs = s.executeQuery();
+            rs.next();
+            assertTrue(rs.getInt(1) >= 3, "expected at least 3 data keys, got " + rs.getInt(1));
+            assertEquals(1, rs.getInt(2));
+            assertTrue(rs.getLong(3) <= 12);
+            assertEquals(1, rs.getInt(4));
+        }
+        try (Connection c = Db.connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(DISTINCT data_key_id), count(*) FROM token WHERE tenant = ?")) {
+            s.setString(1, tenant);
+            ResultSet rs = s.executeQuery();
+            rs.next();
+            assertTrue(rs.getInt(1) >= 3);
+            assertEquals(30, rs.getInt(2));
+        }
+    }
+
+    @Test
+    void tokenize_malformedOrEmpty_is400() {
+        given().header("Authorization", agent("acme")).contentType("application/json").body("{\"pan\": ").post("/v1/tokens")
+                .then().statusCode(400);
+        given().header("Authorization", agent("acme")).contentType("application/json").post("/v1/tokens").then().statusCode(400);
+        given().header("Authorization", agent("acme")).contentType("application/json").body("{\"expMonth\": \"twelve\"}")
+                .post("/v1/tokens").then().statusCode(400);
+    }
+
+    @Test
+    void keyHierarchy_isPartOfReadiness() {
+        given().get("/q/health/ready").then().statusCode(200).body("checks.name", hasItem("key hierarchy"));
+    }
+
+    @Test
+    void openapi_documentsBothRoutesWithExamples() {
+        String doc = given().get("/q/openapi?format=json").then().statusCode(200).extract().asString();
+        assertTrue(doc.contains("/v1/tokens/{token}") && doc.contains("Tokenize a card") && doc.contains("orderRef"), doc);
+    }
+}
