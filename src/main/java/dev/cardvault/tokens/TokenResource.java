@@ -23,7 +23,14 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import dev.cardvault.audit.Audit;
+import dev.cardvault.audit.AuditContext;
+import dev.cardvault.audit.AuditType;
+import dev.cardvault.audit.Outcome;
+import dev.cardvault.auth.Caller;
 import dev.cardvault.auth.CurrentCaller;
+import dev.cardvault.card.CardValidationException;
+import dev.cardvault.web.RequestAudit;
 import dev.cardvault.auth.Roles;
 import io.smallrye.mutiny.Uni;
 
@@ -48,6 +55,12 @@ public class TokenResource {
     @Inject
     TokenService service;
 
+    @Inject
+    RequestAudit requestAudit;
+
+    @Inject
+    Audit audit;
+
     Clock clock = Clock.systemUTC();
 
     @POST
@@ -68,12 +81,21 @@ public class TokenResource {
     @APIResponse(responseCode = "413", description = "Body over 16 KiB")
     @APIResponse(responseCode = "415", description = "Not application/json")
     @APIResponse(responseCode = "422", description = "Invalid card data, with field errors (never the values)")
+    @APIResponse(responseCode = "503", description = "The audit trail could not record the operation; nothing was returned")
     public Uni<Response> tokenize(TokenizeRequest body) {
         if (body == null) {
             throw new BadRequestException();
         }
-        TokenizeCommand cmd = TokenizeCommand.validate(body, clock);
-        return service.tokenize(caller.get(), cmd).map(t -> t.created()
+        Caller who = caller.get();
+        AuditContext audited = requestAudit.context(who);
+        TokenizeCommand cmd;
+        try {
+            cmd = TokenizeCommand.validate(body, clock);
+        } catch (CardValidationException e) {
+            audit.recordInBackground(audited.event(AuditType.TOKEN_CREATED, Outcome.FAILED, null, null));
+            throw e;
+        }
+        return service.tokenize(who, cmd, audited).map(t -> t.created()
                 // Relative, exactly as the contract states it (Response.created would make it absolute).
                 ? Response.status(Response.Status.CREATED).header("Location", "/v1/tokens/" + t.view().token()).entity(t.view()).build()
                 : Response.ok(t.view()).build());

@@ -1,10 +1,12 @@
 package dev.cardvault.tokens;
 
-import java.util.Optional;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.cardvault.audit.Audit;
+import dev.cardvault.audit.AuditContext;
+import dev.cardvault.audit.AuditType;
+import dev.cardvault.audit.Outcome;
 import dev.cardvault.auth.Caller;
 import dev.cardvault.keys.DataKey;
 import dev.cardvault.keys.KeyHierarchy;
@@ -29,14 +31,27 @@ public class TokenService {
     @Inject
     TokenRepository repository;
 
-    public Uni<Tokenized> tokenize(Caller caller, TokenizeCommand cmd) {
+    @Inject
+    Audit audit;
+
+    /**
+     * Stores the card and answers only after the TOKEN_CREATED event is durable. If the audit write
+     * fails the caller gets 503 and no token (the stored row stays unreachable by them); any other
+     * failure is recorded as a FAILED event where possible.
+     */
+    public Uni<Tokenized> tokenize(Caller caller, TokenizeCommand cmd, AuditContext audited) {
         byte[] fingerprint = keys.fingerprint(caller.tenant(), cmd.pan().digits());
+        Uni<Tokenized> stored;
         if (!cmd.deterministic()) {
-            return insertNew(caller.tenant(), cmd, fingerprint, 0).map(v -> new Tokenized(v, true));
+            stored = insertNew(caller.tenant(), cmd, fingerprint, 0).map(v -> new Tokenized(v, true));
+        } else {
+            stored = repository.findDeterministic(caller.tenant(), cmd.format(), fingerprint).flatMap(existing -> existing.isPresent()
+                    ? refresh(existing.get(), caller.tenant(), cmd, fingerprint)
+                    : insertDeterministic(caller.tenant(), cmd, fingerprint, 0));
         }
-        return repository.findDeterministic(caller.tenant(), cmd.format(), fingerprint).flatMap(existing -> existing.isPresent()
-                ? refresh(existing.get(), caller.tenant(), cmd, fingerprint)
-                : insertDeterministic(caller.tenant(), cmd, fingerprint, 0));
+        return stored
+                .onFailure().invoke(e -> audit.recordInBackground(audited.event(AuditType.TOKEN_CREATED, Outcome.FAILED, null, null)))
+                .call(t -> audit.record(audited.event(AuditType.TOKEN_CREATED, Outcome.SUCCESS, t.view().token(), null)));
     }
 
     public Uni<TokenView> metadata(Caller caller, String token) {

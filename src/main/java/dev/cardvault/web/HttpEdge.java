@@ -2,6 +2,7 @@ package dev.cardvault.web;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
@@ -30,6 +31,9 @@ public class HttpEdge {
 
     private static final Logger ACCESS = Logger.getLogger("cardvault.access");
     private static final Logger LOG = Logger.getLogger(HttpEdge.class);
+
+    @Inject
+    RequestAudit requestAudit;
 
     void install(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE).handler(this::onRequest);
@@ -69,6 +73,7 @@ public class HttpEdge {
             // Every /v1 path needs a token, even one that matches no route: an anonymous caller
             // learns nothing about which routes exist. Invalid tokens fail authentication later
             // and reach onFailure; valid ones go on to the role and tenant checks.
+            requestAudit.denied(ctx, null);
             send(ctx, Problems.unauthorized());
             return;
         }
@@ -100,8 +105,10 @@ public class HttpEdge {
                 || failure instanceof AuthenticationCompletionException
                 || failure instanceof AuthenticationRedirectException) {
             problem = Problems.unauthorized();
+            requestAudit.denied(ctx, null);
         } else if (failure instanceof ForbiddenException) {
             problem = Problems.forbiddenRole();
+            requestAudit.denied(ctx, null);
         } else if (failure != null && ctx.statusCode() < 400) {
             LOG.error("Unhandled failure at the HTTP edge", failure);
             problem = Problems.internalError();

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
+import dev.cardvault.audit.AuditUnavailableException;
 import dev.cardvault.auth.TenantClaimAugmentor;
 import dev.cardvault.card.CardValidationException;
 import dev.cardvault.tokens.TokenNotFoundException;
@@ -35,14 +36,19 @@ public class ProblemMappers {
     @Inject
     SecurityIdentity identity;
 
+    @Inject
+    RequestAudit requestAudit;
+
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class })
     public Response unauthorized(RoutingContext ctx) {
+        requestAudit.denied(ctx, null);
         return respond(ctx, Problems.unauthorized());
     }
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e, RoutingContext ctx) {
         boolean badTenant = Boolean.TRUE.equals(identity.getAttribute(TenantClaimAugmentor.TENANT_INVALID));
+        requestAudit.denied(ctx, identity);
         return respond(ctx, badTenant ? Problems.forbiddenTenant() : Problems.forbiddenRole());
     }
 
@@ -78,6 +84,12 @@ public class ProblemMappers {
         List<Problem.FieldError> errors = e.violations().stream()
                 .map(v -> new Problem.FieldError(v.field(), v.message())).toList();
         return respond(ctx, Problems.validation(errors));
+    }
+
+    @ServerExceptionMapper
+    public Response auditUnavailable(AuditUnavailableException e, RoutingContext ctx) {
+        // Fail closed: the operation did not complete because its audit event could not be stored.
+        return respond(ctx, Problems.auditUnavailable());
     }
 
     @ServerExceptionMapper

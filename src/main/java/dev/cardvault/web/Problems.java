@@ -71,6 +71,11 @@ public final class Problems {
                 "The service cannot complete this request right now; retry later.");
     }
 
+    public static Problem auditUnavailable() {
+        return new Problem("audit-unavailable", "Service Unavailable", 503,
+                "The audit trail cannot record this operation right now, so it was not carried out; retry later.");
+    }
+
     public static Problem internalError() {
         return new Problem("internal-error", "Internal Server Error", 500,
                 "An unexpected error occurred. Quote the requestId when reporting it.");

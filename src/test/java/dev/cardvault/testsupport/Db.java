@@ -19,4 +19,13 @@ public final class Db {
         String password = config.getOptionalValue("quarkus.datasource.password", String.class).orElse("");
         return DriverManager.getConnection(url, user, password);
     }
+
+    /**
+     * A superuser connection to the same database, for tests that play an attacker with full
+     * database access (embedded server and the CI server both trust local connections).
+     */
+    public static Connection superuser() throws SQLException {
+        String url = ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class);
+        return DriverManager.getConnection(url, "postgres", "");
+    }
 }

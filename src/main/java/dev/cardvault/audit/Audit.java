@@ -1,0 +1,34 @@
+package dev.cardvault.audit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The one audit API the rest of the service uses: {@code audit.record(ctx.event(TYPE, OUTCOME, token, purpose))}.
+ */
+@ApplicationScoped
+public class Audit {
+
+    private static final Logger LOG = Logger.getLogger(Audit.class);
+
+    @Inject
+    AuditAppender appender;
+
+    /** Durable write; the operation must not complete (fail closed) if this fails. */
+    public Uni<Void> record(AuditEvent event) {
+        return appender.append(event);
+    }
+
+    /**
+     * For events whose write must not change the answer (a denial is a denial either way): written
+     * in the background; a failure is logged.
+     */
+    public void recordInBackground(AuditEvent event) {
+        appender.append(event).subscribe().with(ok -> {
+        }, failure -> LOG.errorf("Audit event %s/%s could not be written", event.type(), event.outcome()));
+    }
+}

@@ -1,0 +1,9 @@
+package dev.cardvault.audit;
+
+/** Who asked and from where, captured once per request and carried to wherever events are written. */
+public record AuditContext(String subject, String tenant, String sourceIp, String requestId) {
+
+    public AuditEvent event(AuditType type, Outcome outcome, String token, String purpose) {
+        return new AuditEvent(type, outcome, subject, tenant, token, purpose, sourceIp, requestId);
+    }
+}

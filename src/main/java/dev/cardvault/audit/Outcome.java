@@ -1,0 +1,5 @@
+package dev.cardvault.audit;
+
+public enum Outcome {
+    SUCCESS, DENIED, FAILED
+}
