@@ -42,8 +42,18 @@ public class AuditVerifier {
     }
 
     public Uni<Result> verify() {
-        return page(new Scan(), 0).map(s -> new Result(s.firstInvalidSeq == null, s.events, s.chains.size(), s.head,
-                s.firstInvalidSeq, s.reason));
+        return page(new Scan(), 0).map(AuditVerifier::result);
+    }
+
+    /** Verifies events already in memory (global seq order). */
+    static Result verify(List<AuditRepository.StoredEvent> events) {
+        Scan scan = new Scan();
+        check(scan, events);
+        return result(scan);
+    }
+
+    private static Result result(Scan s) {
+        return new Result(s.firstInvalidSeq == null, s.events, s.chains.size(), s.head, s.firstInvalidSeq, s.reason);
     }
 
     private Uni<Scan> page(Scan scan, long afterSeq) {
