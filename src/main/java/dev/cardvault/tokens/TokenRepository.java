@@ -78,6 +78,36 @@ public class TokenRepository {
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(view(rows.iterator().next())));
     }
 
+    /** What a reveal needs of a live token: which data key made its ciphertext, and the ciphertext. */
+    public record Sealed(String token, long dataKeyId, byte[] ciphertext) {
+    }
+
+    /** Live tokens of the tenant among {@code tokens}, in one query. */
+    public Uni<Map<String, Sealed>> findSealed(String tenant, String[] tokens) {
+        return pool.preparedQuery("SELECT token, data_key_id, ciphertext FROM token WHERE tenant = $1 AND token = ANY($2) "
+                + "AND (expires_at IS NULL OR expires_at > now())")
+                .execute(Tuple.of(tenant, tokens))
+                .map(rows -> {
+                    Map<String, Sealed> out = new HashMap<>();
+                    rows.forEach(r -> out.put(r.getString("token"),
+                            new Sealed(r.getString("token"), r.getLong("data_key_id"), r.getBuffer("ciphertext").getBytes())));
+                    return out;
+                });
+    }
+
+    /** Destroys the row, ciphertext included. @return whether a live or expired token of the tenant was deleted */
+    public Uni<Boolean> delete(String token, String tenant) {
+        return pool.preparedQuery("DELETE FROM token WHERE token = $1 AND tenant = $2 "
+                + "AND (expires_at IS NULL OR expires_at > now())")
+                .execute(Tuple.of(token, tenant)).map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Destroys every token of one card in the tenant (all formats), in one statement. */
+    public Uni<Integer> deleteByFingerprint(String tenant, byte[] fingerprint) {
+        return pool.preparedQuery("DELETE FROM token WHERE tenant = $1 AND fingerprint = $2")
+                .execute(Tuple.of(tenant, io.vertx.core.buffer.Buffer.buffer(fingerprint))).map(rows -> rows.rowCount());
+    }
+
     static boolean isTokenCollision(Throwable t) {
         return t instanceof PgException pg && "23505".equals(pg.getSqlState()) && "token_pkey".equals(pg.getConstraint());
     }

@@ -6,6 +6,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -59,6 +60,12 @@ public class TokenResource {
     RequestAudit requestAudit;
 
     @Inject
+    RevealService reveals;
+
+    @Inject
+    PrivacyService privacy;
+
+    @Inject
     Audit audit;
 
     Clock clock = Clock.systemUTC();
@@ -99,6 +106,39 @@ public class TokenResource {
                 // Relative, exactly as the contract states it (Response.created would make it absolute).
                 ? Response.status(Response.Status.CREATED).header("Location", "/v1/tokens/" + t.view().token()).entity(t.view()).build()
                 : Response.ok(t.view()).build());
+    }
+
+    @POST
+    @Path("/{token}/detokenize")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.DETOKENIZER)
+    @Operation(summary = "Reveal a card", description = "For an allowed purpose (cardvault.detokenize.allowed-purposes). "
+            + "The audit event is durable before the PAN is returned; Cache-Control: no-store.")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            examples = @ExampleObject(name = "billing", value = "{\"purpose\": \"RECURRING_BILLING\"}")))
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = RevealView.class),
+            examples = @ExampleObject(name = "card", value = "{\"token\": \"tok_3vQx8TzK2mLw9PbN4rYs7HcA\", \"pan\": \"<card number, digits only>\", "
+                    + "\"expMonth\": 12, \"expYear\": 2030, \"cardholderName\": \"Mario Rossi\"}")))
+    @APIResponse(responseCode = "403", description = "Role detokenizer missing, or purpose not allowed (audited as DENIED)")
+    @APIResponse(responseCode = "404", description = "No such token for your tenant")
+    @APIResponse(responseCode = "422", description = "purpose missing")
+    @APIResponse(responseCode = "429", description = "Per-subject reveal limit reached; see Retry-After")
+    @APIResponse(responseCode = "503", description = "The audit event could not be written; nothing was revealed")
+    public Uni<Response> detokenize(@PathParam("token") String token, RevealRequests.Purpose body) {
+        AuditContext who = requestAudit.context(caller.get());
+        return reveals.reveal(who, token, body == null ? null : body.purpose)
+                .map(card -> Response.ok(card).header("Cache-Control", "no-store").build());
+    }
+
+    @DELETE
+    @Path("/{token}")
+    @RolesAllowed(Roles.PRIVACY_OFFICER)
+    @Operation(summary = "Delete a token", description = "The row and its ciphertext are destroyed; later reads give 404.")
+    @APIResponse(responseCode = "204", description = "Deleted")
+    @APIResponse(responseCode = "404", description = "No such token for your tenant (also on a second delete)")
+    public Uni<Response> delete(@PathParam("token") String token) {
+        AuditContext who = requestAudit.context(caller.get());
+        return privacy.delete(who, token).map(v -> Response.noContent().build());
     }
 
     @GET

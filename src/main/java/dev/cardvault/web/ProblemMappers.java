@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.cardvault.audit.AuditUnavailableException;
 import dev.cardvault.auth.TenantClaimAugmentor;
 import dev.cardvault.card.CardValidationException;
+import dev.cardvault.tokens.RevealDenied;
 import dev.cardvault.tokens.TokenNotFoundException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -90,6 +91,15 @@ public class ProblemMappers {
     public Response auditUnavailable(AuditUnavailableException e, RoutingContext ctx) {
         // Fail closed: the operation did not complete because its audit event could not be stored.
         return respond(ctx, Problems.auditUnavailable());
+    }
+
+    @ServerExceptionMapper
+    public Response revealDenied(RevealDenied e, RoutingContext ctx) {
+        if (e.reason() == RevealDenied.Reason.RATE_LIMITED) {
+            return Response.fromResponse(respond(ctx, Problems.rateLimited(e.retryAfterSeconds())))
+                    .header("Retry-After", Long.toString(e.retryAfterSeconds())).build();
+        }
+        return respond(ctx, Problems.purposeNotAllowed());
     }
 
     @ServerExceptionMapper

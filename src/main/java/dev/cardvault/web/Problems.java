@@ -71,6 +71,16 @@ public final class Problems {
                 "The service cannot complete this request right now; retry later.");
     }
 
+    public static Problem purposeNotAllowed() {
+        return new Problem("purpose-not-allowed", "Forbidden", 403,
+                "This purpose is not allowed for revealing cards; use one of the configured purposes (see the API reference).");
+    }
+
+    public static Problem rateLimited(long retryAfterSeconds) {
+        return new Problem("rate-limited", "Too Many Requests", 429,
+                "You have reached your limit of revealed cards per minute; retry after " + retryAfterSeconds + " s.");
+    }
+
     public static Problem auditUnavailable() {
         return new Problem("audit-unavailable", "Service Unavailable", 503,
                 "The audit trail cannot record this operation right now, so it was not carried out; retry later.");

@@ -1,0 +1,113 @@
+package dev.cardvault.tokens;
+
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Keeps nothing longer than needed (GDPR Art. 5(1)(e), PCI DSS 3.2.1): destroys tokens past their
+ * {@code expiresAt}, and tokens whose card expired more than the retention period ago (default 18
+ * months, overridable per tenant). Runs on one replica at a time (a PostgreSQL advisory lock held
+ * on one connection for the run), deletes in bounded batches, and logs counts only.
+ */
+@ApplicationScoped
+public class RetentionJob {
+
+    private static final Logger LOG = Logger.getLogger(RetentionJob.class);
+    /** Advisory lock id: "CVRETAIN" in ASCII. */
+    static final long LOCK_KEY = 0x4356_5245_5441_494EL;
+
+    @Inject
+    Pool pool;
+
+    @ConfigProperty(name = "cardvault.retention.card-expired-months", defaultValue = "18")
+    int cardExpiredMonths;
+
+    /** e.g. {@code acme=24,globex=6}: months after card expiry per tenant. */
+    @ConfigProperty(name = "cardvault.retention.card-expired-months-by-tenant")
+    Optional<List<String>> byTenant;
+
+    @ConfigProperty(name = "cardvault.retention.batch-size", defaultValue = "1000")
+    int batchSize;
+
+    public record Result(boolean ran, long expiredTokens, long expiredCards) {
+    }
+
+    @Scheduled(identity = "retention", every = "${cardvault.retention.every:1h}",
+            delayed = "${cardvault.retention.initial-delay:5m}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> scheduled() {
+        return runOnce().replaceWithVoid();
+    }
+
+    public Uni<Result> runOnce() {
+        return pool.withConnection(conn -> conn.preparedQuery("SELECT pg_try_advisory_lock($1) AS got").execute(Tuple.of(LOCK_KEY))
+                .flatMap(rows -> {
+                    if (!rows.iterator().next().getBoolean("got")) {
+                        LOG.debug("Retention purge skipped: another replica is running it");
+                        return Uni.createFrom().item(new Result(false, 0, 0));
+                    }
+                    return purge(conn).call(r -> conn.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(LOCK_KEY)))
+                            .onFailure().call(e -> conn.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(LOCK_KEY)));
+                }))
+                .invoke(r -> {
+                    if (r.ran() && (r.expiredTokens() > 0 || r.expiredCards() > 0)) {
+                        LOG.infof("Retention purge: %d token(s) past expiresAt, %d token(s) of cards expired beyond retention",
+                                r.expiredTokens(), r.expiredCards());
+                    }
+                });
+    }
+
+    private Uni<Result> purge(SqlConnection conn) {
+        Map<String, Integer> overrides = overrides();
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        String[] overridden = overrides.keySet().toArray(String[]::new);
+        Uni<Long> expired = batches(conn, "DELETE FROM token WHERE token IN (SELECT token FROM token "
+                + "WHERE expires_at <= now() LIMIT $1)", Tuple.of(batchSize), 0);
+        Uni<Long> cards = batches(conn, "DELETE FROM token WHERE token IN (SELECT token FROM token "
+                + "WHERE make_date(exp_year, exp_month, 1) + interval '1 month' <= $2::date AND tenant <> ALL($3) LIMIT $1)",
+                Tuple.of(batchSize, today.minusMonths(cardExpiredMonths), overridden), 0);
+        for (Map.Entry<String, Integer> o : overrides.entrySet()) {
+            Uni<Long> before = cards;
+            cards = before.flatMap(n -> batches(conn, "DELETE FROM token WHERE token IN (SELECT token FROM token "
+                    + "WHERE make_date(exp_year, exp_month, 1) + interval '1 month' <= $2::date AND tenant = $3 LIMIT $1)",
+                    Tuple.of(batchSize, today.minusMonths(o.getValue()), o.getKey()), n));
+        }
+        Uni<Long> cardsTotal = cards;
+        return expired.flatMap(e -> cardsTotal.map(c -> new Result(true, e, c)));
+    }
+
+    /** Repeats a bounded DELETE until a batch comes back short. */
+    private Uni<Long> batches(SqlConnection conn, String sql, Tuple args, long soFar) {
+        return conn.preparedQuery(sql).execute(args).flatMap(rows -> {
+            long total = soFar + rows.rowCount();
+            return rows.rowCount() < batchSize ? Uni.createFrom().item(total) : batches(conn, sql, args, total);
+        });
+    }
+
+    private Map<String, Integer> overrides() {
+        Map<String, Integer> out = new HashMap<>();
+        byTenant.ifPresent(list -> list.forEach(entry -> {
+            String[] kv = entry.split("=", 2);
+            if (kv.length != 2) {
+                throw new IllegalStateException("cardvault.retention.card-expired-months-by-tenant: expected tenant=months, got " + entry);
+            }
+            out.put(kv[0].trim(), Integer.parseInt(kv[1].trim()));
+        }));
+        return out;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.cardvault.tokens;
+
+/** A reveal refused by policy: purpose not allowed (403) or rate limit reached (429, with a wait). */
+public final class RevealDenied extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    public enum Reason { PURPOSE_NOT_ALLOWED, RATE_LIMITED }
+
+    private final Reason reason;
+    private final long retryAfterSeconds;
+
+    public RevealDenied(Reason reason, long retryAfterSeconds) {
+        super(reason.name(), null, false, false);
+        this.reason = reason;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.cardvault.tokens;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import dev.cardvault.audit.AuditContext;
+import dev.cardvault.auth.CurrentCaller;
+import dev.cardvault.auth.Roles;
+import dev.cardvault.card.CardValidationException;
+import dev.cardvault.card.Pan;
+import dev.cardvault.web.RequestAudit;
+import io.smallrye.mutiny.Uni;
+
+/** Batch reveal for billing runs, and card erasure for privacy officers. */
+@Path("/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Tokens")
+public class RevealResource {
+
+    @Inject
+    CurrentCaller caller;
+
+    @Inject
+    RequestAudit requestAudit;
+
+    @Inject
+    RevealService reveals;
+
+    @Inject
+    PrivacyService privacy;
+
+    @POST
+    @Path("/detokenizations")
+    @RolesAllowed(Roles.DETOKENIZER)
+    @Operation(summary = "Reveal up to 100 cards", description = "Results in request order; NOT_FOUND for unknown, other "
+            + "tenant's, deleted or expired tokens. One audit event per token, all durable before any PAN is returned. "
+            + "Each token counts against the per-subject rate limit.")
+    @RequestBody(content = @Content(examples = @ExampleObject(name = "batch",
+            value = "{\"tokens\": [\"tok_a\", \"tok_b\"], \"purpose\": \"RECURRING_BILLING\"}")))
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "results",
+            value = "{\"results\": [{\"token\": \"tok_a\", \"pan\": \"<card number, digits only>\", \"expMonth\": 1, \"expYear\": 2030, "
+                    + "\"cardholderName\": null}, {\"token\": \"tok_b\", \"error\": \"NOT_FOUND\"}]}")))
+    @APIResponse(responseCode = "422", description = "0 or more than 100 tokens, or purpose missing")
+    @APIResponse(responseCode = "429", description = "Per-subject reveal limit reached; see Retry-After")
+    public Uni<Response> revealBatch(RevealRequests.Batch body) {
+        AuditContext who = requestAudit.context(caller.get());
+        List<String> tokens = body == null || body.tokens == null ? List.of() : body.tokens;
+        return reveals.revealAll(who, tokens, body == null ? null : body.purpose).map(items -> {
+            List<Object> results = new ArrayList<>(items.size());
+            items.forEach(i -> results.add(i.card() != null ? i.card() : RevealRequests.NotFound.of(i.token())));
+            return Response.ok(new RevealRequests.BatchResult(results)).header("Cache-Control", "no-store").build();
+        });
+    }
+
+    @POST
+    @Path("/erasures")
+    @RolesAllowed(Roles.PRIVACY_OFFICER)
+    @Operation(summary = "Erase a card", description = "Destroys every token of this PAN in your tenant, in every format, "
+            + "deterministic or not (found through the fingerprint), in one transaction. Audited as CARD_ERASED without the PAN.")
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "erased", value = "{\"erased\": 3}")))
+    public Uni<RevealRequests.Erased> erase(RevealRequests.Erasure body) {
+        AuditContext who = requestAudit.context(caller.get());
+        if (body == null) {
+            throw new CardValidationException("pan", "is required");
+        }
+        Pan pan = Pan.parse(body.pan);
+        return privacy.erase(who, pan).map(RevealRequests.Erased::new);
+    }
+}
