@@ -88,6 +88,19 @@ public class KeyHierarchy {
         return activeKekVersion;
     }
 
+    /** The wrapping of one KEK version, for the rewrap job only. */
+    KeyWrap kek(int version) {
+        KeyWrap k = keks.get(version);
+        if (k == null) {
+            throw new IllegalStateException("KEK v" + version + " is not loaded");
+        }
+        return k;
+    }
+
+    MasterKey masterKey() {
+        return masterKey;
+    }
+
     Uni<Void> load() {
         byId = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
             @Override
@@ -120,10 +133,44 @@ public class KeyHierarchy {
         return repository.insertFirstKek(wrapped, masterKey.id());
     }
 
-    private void unwrapKeks(List<KeyRepository.KekRow> rows) {
+    /**
+     * Re-reads the KEK versions: picks up a new ACTIVE version approved on any replica and forgets
+     * RETIRED ones. Cheap when nothing changed (one query).
+     */
+    public Uni<Void> reloadKeks() {
+        return repository.keks().invoke(rows -> {
+            int before = activeKekVersion;
+            unwrapKeks(rows);
+            if (before != activeKekVersion) {
+                activeByTenant.clear(); // new data keys come from the new version
+                LOG.infof("KEK v%d is now active (was v%d)", activeKekVersion, before);
+            }
+        }).replaceWithVoid();
+    }
+
+    /** Polls for a rotation approved on another replica; every replica follows within seconds. */
+    @io.quarkus.scheduler.Scheduled(identity = "kek-poll", every = "${cardvault.keys.poll-interval:2s}",
+            concurrentExecution = io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> pollActiveVersion() {
+        if (!loaded) {
+            return Uni.createFrom().voidItem();
+        }
+        return repository.activeKekVersion().flatMap(v -> v != 0 && v != activeKekVersion ? reloadKeks() : Uni.createFrom().voidItem());
+    }
+
+    private synchronized void unwrapKeks(List<KeyRepository.KekRow> rows) {
         Integer active = null;
+        java.util.Set<Integer> live = new java.util.HashSet<>();
         for (KeyRepository.KekRow row : rows) {
             if ("RETIRED".equals(row.state())) {
+                keks.remove(row.version());
+                continue;
+            }
+            live.add(row.version());
+            if (keks.containsKey(row.version())) {
+                if ("ACTIVE".equals(row.state())) {
+                    active = row.version();
+                }
                 continue;
             }
             SecretKey kek = unwrapWithMaster(row, "KEK v" + row.version());
@@ -133,6 +180,7 @@ public class KeyHierarchy {
                 active = row.version();
             }
         }
+        keks.keySet().retainAll(live);
         if (active == null) {
             throw new IllegalStateException("No ACTIVE key-encrypting key in the database; refusing to encrypt anything");
         }
@@ -212,7 +260,8 @@ public class KeyHierarchy {
                 }
                 return createDataKey(tenant).flatMap(created -> created.isPresent()
                         ? Uni.createFrom().item(created.get())
-                        : refill(tenant, null, attempt + 1));
+                        // Lost a race, or our KEK was rotated away meanwhile: re-read the versions and retry.
+                        : reloadKeks().flatMap(v -> refill(tenant, null, attempt + 1)));
             });
         });
     }
@@ -241,6 +290,10 @@ public class KeyHierarchy {
         return repository.dataKey(id).flatMap(row -> {
             if (row.isEmpty() || !row.get().tenant().equals(tenant)) {
                 return Uni.createFrom().failure(new DecryptionFailedException());
+            }
+            if (!keks.containsKey(row.get().kekVersion())) {
+                // Rewrapped under a version approved on another replica a moment ago.
+                return reloadKeks().map(v -> toDataKey(row.get()));
             }
             return Uni.createFrom().item(toDataKey(row.get()));
         });

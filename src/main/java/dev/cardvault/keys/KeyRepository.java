@@ -70,10 +70,14 @@ public class KeyRepository {
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(dataKey(rows.iterator().next())));
     }
 
-    /** @return the new key's id, or empty when another request created the tenant's active key first */
+    /**
+     * @return the new key's id, or empty when another request created the tenant's active key first,
+     *         or when {@code kekVersion} is no longer the ACTIVE KEK (a rotation was approved meanwhile)
+     */
     public Uni<Optional<Long>> insertActiveDataKey(String tenant, int kekVersion, byte[] wrapped, long reserved) {
         return pool.preparedQuery("INSERT INTO data_key (tenant, kek_version, wrapped_key, active, reserved) "
-                + "VALUES ($1, $2, $3, true, $4) ON CONFLICT (tenant) WHERE active DO NOTHING RETURNING id")
+                + "SELECT $1, $2, $3, true, $4 WHERE EXISTS (SELECT 1 FROM kek WHERE version = $2 AND state = 'ACTIVE') "
+                + "ON CONFLICT (tenant) WHERE active DO NOTHING RETURNING id")
                 .execute(Tuple.of(tenant, kekVersion, io.vertx.core.buffer.Buffer.buffer(wrapped), reserved))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getLong("id")));
     }
@@ -90,6 +94,11 @@ public class KeyRepository {
     public Uni<Boolean> deactivate(long id) {
         return pool.preparedQuery("UPDATE data_key SET active = false WHERE id = $1 AND active")
                 .execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+    }
+
+    public Uni<Integer> activeKekVersion() {
+        return pool.preparedQuery("SELECT version FROM kek WHERE state = 'ACTIVE'").execute()
+                .map(rows -> rows.size() == 0 ? 0 : rows.iterator().next().getInteger("version"));
     }
 
     private static DataKeyRow dataKey(Row r) {

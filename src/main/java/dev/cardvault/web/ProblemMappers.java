@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.cardvault.audit.AuditUnavailableException;
 import dev.cardvault.auth.TenantClaimAugmentor;
 import dev.cardvault.card.CardValidationException;
+import dev.cardvault.keys.RotationRefused;
 import dev.cardvault.tokens.RevealDenied;
 import dev.cardvault.tokens.TokenNotFoundException;
 import io.quarkus.security.AuthenticationFailedException;
@@ -100,6 +101,16 @@ public class ProblemMappers {
                     .header("Retry-After", Long.toString(e.retryAfterSeconds())).build();
         }
         return respond(ctx, Problems.purposeNotAllowed());
+    }
+
+    @ServerExceptionMapper
+    public Response rotationRefused(RotationRefused e, RoutingContext ctx) {
+        String title = switch (e.status()) {
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            default -> "Conflict";
+        };
+        return respond(ctx, new Problem(e.slug(), title, e.status(), e.getMessage()));
     }
 
     @ServerExceptionMapper

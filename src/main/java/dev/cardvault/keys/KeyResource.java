@@ -1,0 +1,116 @@
+package dev.cardvault.keys;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import dev.cardvault.audit.AuditContext;
+import dev.cardvault.auth.CurrentCaller;
+import dev.cardvault.auth.Roles;
+import dev.cardvault.web.RequestAudit;
+import io.smallrye.mutiny.Uni;
+
+/** Key status and rotation under dual control, for key custodians. Never any key material. */
+@Path("/v1/keys")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Keys")
+@RolesAllowed(Roles.KEY_CUSTODIAN)
+public class KeyResource {
+
+    @Inject
+    CurrentCaller caller;
+
+    @Inject
+    RequestAudit requestAudit;
+
+    @Inject
+    RotationService service;
+
+    @Inject
+    RotationRepository rotations;
+
+    @Inject
+    KeyHierarchy keys;
+
+    public static class RotationRequest {
+        public String reason;
+    }
+
+    public record VersionView(int version, String state, String createdAt, long dataKeys) {
+    }
+
+    public record RotationView(String id, String state, String reason, String requestedBy, String requestedAt,
+            String expiresAt, String approvedBy, List<String> approvals, int approvalsRequired, String approvedAt,
+            Integer fromVersion, Integer toVersion, long rewrapped, Long total, String completedAt) {
+    }
+
+    public record KeyStatus(int activeVersion, List<VersionView> versions, List<RotationView> rotations) {
+    }
+
+    @GET
+    @Operation(summary = "Key status", description = "KEK versions with state and the number of data keys each still wraps; recent rotations.")
+    public Uni<KeyStatus> status() {
+        caller.get();
+        return rotations.kekStatus().flatMap(versions -> rotations.recent().map(recent -> new KeyStatus(
+                versions.stream().filter(v -> "ACTIVE".equals(v.state())).mapToInt(RotationRepository.KekStatus::version).findFirst().orElse(0),
+                versions.stream().map(v -> new VersionView(v.version(), v.state(), text(v.createdAt()), v.dataKeys())).toList(),
+                recent.stream().map(this::view).toList())));
+    }
+
+    @POST
+    @Path("/rotations")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Request a KEK rotation", description = "Nothing changes until a different key custodian approves.")
+    @APIResponse(responseCode = "202", description = "PENDING_APPROVAL")
+    @APIResponse(responseCode = "409", description = "Another rotation is open")
+    public Uni<Response> request(RotationRequest body) {
+        AuditContext who = requestAudit.context(caller.get());
+        return service.request(who, body == null ? null : body.reason)
+                .map(r -> Response.status(Response.Status.ACCEPTED).entity(view(r)).build());
+    }
+
+    @POST
+    @Path("/rotations/{id}/approve")
+    @Operation(summary = "Approve a rotation", description = "By a key custodian other than the requester. The last required "
+            + "approval activates a new KEK version and starts the background rewrap.")
+    @APIResponse(responseCode = "200", description = "The rotation, REWRAPPING (or still PENDING_APPROVAL if more approvals are required)")
+    @APIResponse(responseCode = "403", description = "The requester cannot approve")
+    @APIResponse(responseCode = "409", description = "Already approved by you, or not awaiting approval (expired, rewrapping, completed)")
+    public Uni<RotationView> approve(@PathParam("id") String id) {
+        AuditContext who = requestAudit.context(caller.get());
+        return service.approve(who, id).map(this::view);
+    }
+
+    @GET
+    @Path("/rotations/{id}")
+    @Operation(summary = "A rotation and its progress")
+    public Uni<RotationView> rotation(@PathParam("id") String id) {
+        caller.get();
+        return service.find(id).map(r -> view(r.orElseThrow(() -> new RotationRefused(404, "rotation-not-found", "No such rotation."))));
+    }
+
+    private RotationView view(Rotation r) {
+        String last = r.approvedBy().isEmpty() ? null : r.approvedBy().get(r.approvedBy().size() - 1);
+        return new RotationView(r.id(), r.state(), r.reason(), r.requestedBy(), text(r.requestedAt()), text(r.expiresAt()), last,
+                r.approvedBy(), service.approvalsRequired(), text(r.approvedAt()), r.fromVersion(), r.toVersion(), r.rewrapped(),
+                r.total(), text(r.completedAt()));
+    }
+
+    private static String text(OffsetDateTime t) {
+        return t == null ? null : t.toInstant().toString();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.cardvault.keys;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import dev.cardvault.audit.Audit;
+import dev.cardvault.audit.AuditEvent;
+import dev.cardvault.audit.AuditType;
+import dev.cardvault.audit.Outcome;
+import dev.cardvault.crypto.DecryptionFailedException;
+import dev.cardvault.crypto.SecretKey;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Moves every data key under the new KEK version, in bounded batches, on one replica at a time
+ * (advisory lock). All progress is in the database (each key records its KEK version), so a
+ * restart resumes where it stopped. When nothing is left under the old version it is RETIRED
+ * and its wrapped material destroyed.
+ */
+@ApplicationScoped
+public class RewrapJob {
+
+    private static final Logger LOG = Logger.getLogger(RewrapJob.class);
+    /** Advisory lock id: "CVREWRAP". */
+    static final long LOCK_KEY = 0x4356_5245_5752_4150L;
+
+    @ConfigProperty(name = "cardvault.keys.rewrap.batch-size", defaultValue = "500")
+    int batchSize;
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    RotationRepository rotations;
+
+    @Inject
+    KeyHierarchy keys;
+
+    @Inject
+    Audit audit;
+
+    @Scheduled(identity = "rewrap", every = "${cardvault.keys.rewrap.every:1s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> scheduled() {
+        return keys.isLoaded() ? runOnce(Integer.MAX_VALUE).replaceWithVoid() : Uni.createFrom().voidItem();
+    }
+
+    /** Runs up to {@code maxBatches} batches of the rotation in progress, if any; returns its state after. */
+    public Uni<Optional<Rotation>> runOnce(int maxBatches) {
+        return pool.withConnection(conn -> conn.preparedQuery("SELECT pg_try_advisory_lock($1) AS got").execute(Tuple.of(LOCK_KEY))
+                .flatMap(rows -> {
+                    if (!rows.iterator().next().getBoolean("got")) {
+                        return Uni.createFrom().item(Optional.<Rotation> empty());
+                    }
+                    Uni<Optional<Rotation>> work = rotations.rewrapping().flatMap(r -> r.isEmpty()
+                            ? Uni.createFrom().item(r)
+                            : keys.reloadKeks().flatMap(v -> batches(r.get(), maxBatches)).flatMap(v -> rotations.find(r.get().id())));
+                    return work.call(r -> conn.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(LOCK_KEY)))
+                            .onFailure().call(e -> conn.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(LOCK_KEY)));
+                }));
+    }
+
+    private Uni<Void> batches(Rotation r, int remaining) {
+        if (remaining <= 0) {
+            return Uni.createFrom().voidItem();
+        }
+        int to = r.toVersion();
+        return rotations.notUnder(to, batchSize).flatMap(batch -> {
+            if (batch.isEmpty()) {
+                return rotations.complete(r.id(), to).flatMap(done -> {
+                    if (!done) {
+                        return Uni.createFrom().voidItem(); // a key appeared meanwhile: next run picks it up
+                    }
+                    LOG.infof("Rotation %s completed: every data key is under KEK v%d; older versions retired", r.id(), to);
+                    return audit.record(new AuditEvent(AuditType.KEY_ROTATION_COMPLETED, Outcome.SUCCESS, "cardvault", null,
+                            r.id(), "requestedBy:" + r.requestedBy() + ",approvedBy:" + String.join("+", r.approvedBy()), null, null))
+                            .flatMap(v -> keys.reloadKeks());
+                });
+            }
+            List<RotationRepository.WrappedDataKey> rewrapped = new ArrayList<>(batch.size());
+            for (RotationRepository.WrappedDataKey k : batch) {
+                try {
+                    SecretKey dek = keys.kek(k.kekVersion()).unwrap(k.wrappedKey());
+                    rewrapped.add(new RotationRepository.WrappedDataKey(k.id(), k.kekVersion(), keys.kek(to).wrap(dek)));
+                    dek.destroy();
+                } catch (DecryptionFailedException e) {
+                    return Uni.createFrom().failure(new IllegalStateException(
+                            "Data key " + k.id() + " does not unwrap under KEK v" + k.kekVersion() + "; rewrap stopped"));
+                }
+            }
+            return rotations.rewrap(r.id(), rewrapped, to).flatMap(n -> batches(r, remaining - 1));
+        });
+    }
+}

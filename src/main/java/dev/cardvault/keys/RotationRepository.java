@@ -1,0 +1,157 @@
+package dev.cardvault.keys;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/** Rotation rows and the key-table changes of a rotation. */
+@ApplicationScoped
+public class RotationRepository {
+
+    static final String COLUMNS = "id, state, reason, requested_by, requested_at, expires_at, approved_by, approved_at, "
+            + "from_version, to_version, total, rewrapped, completed_at";
+
+    public record KekStatus(int version, String state, OffsetDateTime createdAt, long dataKeys) {
+    }
+
+    public record WrappedDataKey(long id, int kekVersion, byte[] wrappedKey) {
+    }
+
+    @Inject
+    Pool pool;
+
+    public Uni<Rotation> insert(String id, String reason, String requestedBy, OffsetDateTime expiresAt) {
+        return pool.preparedQuery("INSERT INTO key_rotation (id, state, reason, requested_by, expires_at) "
+                + "VALUES ($1, 'PENDING_APPROVAL', $2, $3, $4) RETURNING " + COLUMNS)
+                .execute(Tuple.of(id, reason, requestedBy, expiresAt)).map(rows -> rotation(rows.iterator().next()));
+    }
+
+    public Uni<Optional<Rotation>> find(String id) {
+        return find(pool, id, false);
+    }
+
+    Uni<Optional<Rotation>> find(SqlClient client, String id, boolean forUpdate) {
+        return client.preparedQuery("SELECT " + COLUMNS + " FROM key_rotation WHERE id = $1" + (forUpdate ? " FOR UPDATE" : ""))
+                .execute(Tuple.of(id)).map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rotation(rows.iterator().next())));
+    }
+
+    public Uni<List<Rotation>> recent() {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM key_rotation ORDER BY requested_at DESC LIMIT 50").execute()
+                .map(RotationRepository::rotations);
+    }
+
+    public Uni<Optional<Rotation>> rewrapping() {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM key_rotation WHERE state = 'REWRAPPING'").execute()
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rotation(rows.iterator().next())));
+    }
+
+    public Uni<Void> expireIfDue(String id) {
+        return pool.preparedQuery("UPDATE key_rotation SET state = 'EXPIRED' WHERE id = $1 AND state = 'PENDING_APPROVAL' "
+                + "AND expires_at <= now()").execute(Tuple.of(id)).replaceWithVoid();
+    }
+
+    Uni<Rotation> addApproval(SqlClient tx, String id, String approver) {
+        return tx.preparedQuery("UPDATE key_rotation SET approved_by = array_append(approved_by, $2) WHERE id = $1 RETURNING " + COLUMNS)
+                .execute(Tuple.of(id, approver)).map(rows -> rotation(rows.iterator().next()));
+    }
+
+    /** Within the approval transaction: new ACTIVE version, previous one DECRYPT_ONLY, every tenant's data key rolled. */
+    Uni<Rotation> activate(SqlClient tx, String id, String approver, byte[] wrappedKek, String masterKeyId) {
+        return tx.preparedQuery("SELECT version FROM kek WHERE state = 'ACTIVE' FOR UPDATE").execute()
+                .flatMap(active -> {
+                    int from = active.iterator().next().getInteger("version");
+                    return tx.preparedQuery("SELECT max(version) AS v FROM kek").execute().flatMap(max -> {
+                        int to = max.iterator().next().getInteger("v") + 1;
+                        return tx.preparedQuery("UPDATE kek SET state = 'DECRYPT_ONLY' WHERE state = 'ACTIVE'").execute()
+                                .flatMap(x -> tx.preparedQuery("INSERT INTO kek (version, state, wrapped_key, master_key_id) "
+                                        + "VALUES ($1, 'ACTIVE', $2, $3)").execute(Tuple.of(to, io.vertx.core.buffer.Buffer.buffer(wrappedKek), masterKeyId)))
+                                .flatMap(x -> tx.preparedQuery("UPDATE data_key SET active = false WHERE active").execute())
+                                .flatMap(x -> tx.preparedQuery("UPDATE key_rotation SET state = 'REWRAPPING', "
+                                        + "approved_by = array_append(approved_by, $2), approved_at = now(), from_version = $3, "
+                                        + "to_version = $4, total = (SELECT count(*) FROM data_key WHERE kek_version <> $4) "
+                                        + "WHERE id = $1 RETURNING " + COLUMNS).execute(Tuple.of(id, approver, from, to)))
+                                .map(rows -> rotation(rows.iterator().next()));
+                    });
+                });
+    }
+
+    public Uni<List<KekStatus>> kekStatus() {
+        return pool.preparedQuery("SELECT k.version, k.state, k.created_at, count(d.id) AS data_keys FROM kek k "
+                + "LEFT JOIN data_key d ON d.kek_version = k.version GROUP BY k.version ORDER BY k.version").execute()
+                .map(rows -> {
+                    List<KekStatus> out = new ArrayList<>();
+                    rows.forEach(r -> out.add(new KekStatus(r.getInteger("version"), r.getString("state"),
+                            r.getOffsetDateTime("created_at"), r.getLong("data_keys"))));
+                    return out;
+                });
+    }
+
+    public Uni<List<WrappedDataKey>> notUnder(int version, int limit) {
+        return pool.preparedQuery("SELECT id, kek_version, wrapped_key FROM data_key WHERE kek_version <> $1 ORDER BY id LIMIT $2")
+                .execute(Tuple.of(version, limit)).map(rows -> {
+                    List<WrappedDataKey> out = new ArrayList<>();
+                    rows.forEach(r -> out.add(new WrappedDataKey(r.getLong("id"), r.getInteger("kek_version"),
+                            r.getBuffer("wrapped_key").getBytes())));
+                    return out;
+                });
+    }
+
+    /** One batch in one transaction: each key rewrapped only if still under the version it was read with. */
+    public Uni<Integer> rewrap(String rotationId, List<WrappedDataKey> rewrapped, int toVersion) {
+        List<Tuple> updates = rewrapped.stream().map(k -> Tuple.of(k.id(), io.vertx.core.buffer.Buffer.buffer(k.wrappedKey()),
+                toVersion, k.kekVersion())).toList();
+        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE data_key SET wrapped_key = $2, kek_version = $3 "
+                + "WHERE id = $1 AND kek_version = $4").executeBatch(updates)
+                .flatMap(rows -> {
+                    int n = 0;
+                    for (RowSet<Row> r = rows; r != null; r = r.next()) {
+                        n += r.rowCount();
+                    }
+                    int done = n;
+                    return tx.preparedQuery("UPDATE key_rotation SET rewrapped = rewrapped + $2 WHERE id = $1")
+                            .execute(Tuple.of(rotationId, done)).map(x -> done);
+                }));
+    }
+
+    /** Retires every non-active version that wraps nothing any more (material destroyed), and completes the rotation. */
+    public Uni<Boolean> complete(String rotationId, int toVersion) {
+        return pool.withTransaction(tx -> tx.preparedQuery("SELECT count(*) AS n FROM data_key WHERE kek_version <> $1")
+                .execute(Tuple.of(toVersion)).flatMap(rows -> {
+                    if (rows.iterator().next().getLong("n") > 0) {
+                        return Uni.createFrom().item(false);
+                    }
+                    return tx.preparedQuery("UPDATE kek SET state = 'RETIRED', wrapped_key = NULL WHERE state = 'DECRYPT_ONLY' "
+                            + "AND NOT EXISTS (SELECT 1 FROM data_key d WHERE d.kek_version = kek.version)").execute()
+                            .flatMap(x -> tx.preparedQuery("UPDATE key_rotation SET state = 'COMPLETED', completed_at = now() "
+                                    + "WHERE id = $1 AND state = 'REWRAPPING'").execute(Tuple.of(rotationId)))
+                            .map(x -> x.rowCount() == 1);
+                }));
+    }
+
+    private static List<Rotation> rotations(RowSet<Row> rows) {
+        List<Rotation> out = new ArrayList<>();
+        rows.forEach(r -> out.add(rotation(r)));
+        return out;
+    }
+
+    static Rotation rotation(Row r) {
+        String[] approvers = r.getArrayOfStrings("approved_by");
+        return new Rotation(r.getString("id"), r.getString("state"), r.getString("reason"), r.getString("requested_by"),
+                r.getOffsetDateTime("requested_at"), r.getOffsetDateTime("expires_at"),
+                approvers == null ? List.of() : Arrays.asList(approvers), r.getOffsetDateTime("approved_at"),
+                r.getInteger("from_version"), r.getInteger("to_version"), r.getLong("total"), r.getLong("rewrapped"),
+                r.getOffsetDateTime("completed_at"));
+    }
+}

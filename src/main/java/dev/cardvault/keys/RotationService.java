@@ -1,0 +1,118 @@
+package dev.cardvault.keys;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HexFormat;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import dev.cardvault.audit.Audit;
+import dev.cardvault.audit.AuditContext;
+import dev.cardvault.audit.AuditType;
+import dev.cardvault.audit.Outcome;
+import dev.cardvault.card.CardValidationException;
+import dev.cardvault.card.PanScrubber;
+import dev.cardvault.crypto.Randomness;
+import dev.cardvault.crypto.SecretKey;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.pgclient.PgException;
+
+/**
+ * Dual control over KEK rotation (PCI DSS 3.6.1.2): one key custodian requests, a different one
+ * approves, and only then is anything changed. The approval itself is one database transaction:
+ * new ACTIVE KEK version, the previous one DECRYPT_ONLY, every tenant's data key rolled.
+ */
+@ApplicationScoped
+public class RotationService {
+
+    private static final Logger LOG = Logger.getLogger(RotationService.class);
+
+    @ConfigProperty(name = "cardvault.keys.rotation.approvals-required", defaultValue = "1")
+    int approvalsRequired;
+
+    @ConfigProperty(name = "cardvault.keys.rotation.approval-timeout", defaultValue = "PT24H")
+    Duration approvalTimeout;
+
+    @Inject
+    RotationRepository rotations;
+
+    @Inject
+    KeyHierarchy keys;
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    Audit audit;
+
+    public int approvalsRequired() {
+        return Math.max(1, approvalsRequired);
+    }
+
+    public Uni<Rotation> request(AuditContext who, String reason) {
+        if (reason == null || reason.isBlank() || reason.length() > 500) {
+            throw new CardValidationException("reason", "is required, at most 500 characters");
+        }
+        if (PanScrubber.containsPan(reason)) {
+            throw new CardValidationException("reason", "must not contain a card number");
+        }
+        byte[] b = new byte[10];
+        Randomness.secure().nextBytes(b);
+        String id = "rot_" + HexFormat.of().formatHex(b);
+        OffsetDateTime expires = OffsetDateTime.now(ZoneOffset.UTC).plus(approvalTimeout);
+        return rotations.insert(id, reason.strip(), who.subject(), expires)
+                .onFailure(e -> e instanceof PgException pg && "23505".equals(pg.getSqlState()))
+                .transform(e -> new RotationRefused(409, "rotation-open",
+                        "Another rotation is awaiting approval or rewrapping; approve it, let it expire, or wait for it to complete."))
+                .call(r -> audit.record(who.event(AuditType.KEY_ROTATION_REQUESTED, Outcome.SUCCESS, r.id(), null)));
+    }
+
+    public Uni<Rotation> approve(AuditContext who, String id) {
+        return rotations.expireIfDue(id)
+                .flatMap(v -> pool.withTransaction(tx -> rotations.find(tx, id, true).flatMap(found -> {
+                    Rotation r = found.orElseThrow(() -> new RotationRefused(404, "rotation-not-found", "No such rotation."));
+                    if (r.requestedBy().equals(who.subject())) {
+                        throw new RotationRefused(403, "self-approval",
+                                "Dual control: the custodian who requested a rotation cannot approve it; another key custodian must.");
+                    }
+                    if (!Rotation.PENDING.equals(r.state())) {
+                        throw new RotationRefused(409, "rotation-not-pending",
+                                "This rotation is " + r.state() + ", not awaiting approval.");
+                    }
+                    if (r.approvedBy().contains(who.subject())) {
+                        throw new RotationRefused(409, "already-approved", "You have already approved this rotation.");
+                    }
+                    if (r.approvedBy().size() + 1 < approvalsRequired()) {
+                        return rotations.addApproval(tx, id, who.subject());
+                    }
+                    SecretKey kek = SecretKey.generate();
+                    byte[] wrapped = keys.masterKey().wrap(kek);
+                    kek.destroy();
+                    return rotations.activate(tx, id, who.subject(), wrapped, keys.masterKey().id());
+                })))
+                .onFailure(RotationRefused.class).call(e -> audit.record(who.event(AuditType.KEY_ROTATION_APPROVED,
+                        ((RotationRefused) e).status() == 404 ? Outcome.FAILED : Outcome.DENIED, id, null))
+                        .onFailure().recoverWithNull())
+                .call(r -> audit.record(who.event(AuditType.KEY_ROTATION_APPROVED, Outcome.SUCCESS, r.id(),
+                        "requestedBy:" + r.requestedBy())))
+                .call(r -> {
+                    if (!Rotation.REWRAPPING.equals(r.state())) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    LOG.infof("Rotation %s approved: KEK v%d active, v%d decrypt-only, %d data key(s) to rewrap",
+                            r.id(), r.toVersion(), r.fromVersion(), r.total());
+                    return keys.reloadKeks();
+                });
+    }
+
+    public Uni<Optional<Rotation>> find(String id) {
+        return rotations.expireIfDue(id).flatMap(v -> rotations.find(id));
+    }
+}
