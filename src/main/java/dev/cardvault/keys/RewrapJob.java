@@ -37,6 +37,10 @@ public class RewrapJob {
     @ConfigProperty(name = "cardvault.keys.rewrap.batch-size", defaultValue = "500")
     int batchSize;
 
+    /** Batches per scheduled run; progress is visible (GET /v1/keys/rotations/{id}) between runs. */
+    @ConfigProperty(name = "cardvault.keys.rewrap.batches-per-run", defaultValue = "20")
+    int batchesPerRun;
+
     @Inject
     Pool pool;
 
@@ -52,7 +56,7 @@ public class RewrapJob {
     @Scheduled(identity = "rewrap", every = "${cardvault.keys.rewrap.every:1s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduled() {
-        return keys.isLoaded() ? runOnce(Integer.MAX_VALUE).replaceWithVoid() : Uni.createFrom().voidItem();
+        return keys.isLoaded() ? runOnce(batchesPerRun).replaceWithVoid() : Uni.createFrom().voidItem();
     }
 
     /** Runs up to {@code maxBatches} batches of the rotation in progress, if any; returns its state after. */

@@ -84,6 +84,82 @@ class PackagedJarIT {
         }
     }
 
+    private io.vertx.core.json.JsonObject json(String method, int port, String path, String bearer, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", bearer).header("Content-Type", "application/json");
+        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody()) : b.method(method, HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(r.statusCode() < 300, method + " " + path + " -> " + r.statusCode() + " " + r.body());
+        return new io.vertx.core.json.JsonObject(r.body());
+    }
+
+    @Test
+    void keyRotation_rewrapKilledMidway_resumesAfterRestart_andEveryCardStillReveals() throws Exception {
+        int port = freePort();
+        // Run 1: no background rewrap, so the approval leaves all the work pending when the process dies.
+        Map<String, String> paused = Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port),
+                "CARDVAULT_KEYS_REWRAP_EVERY", "off");
+        Path log1 = workDir.resolve("rot1.log");
+        Process first = start(paused, log1);
+        awaitReady(first, port, log1);
+        java.util.Map<String, String> panByToken = new java.util.HashMap<>();
+        java.util.Map<String, String> tenantByToken = new java.util.HashMap<>();
+        for (int i = 0; i < 40; i++) { // one data key per tenant: 40 keys to rewrap
+            String tenant = "t" + i;
+            String pan = dev.cardvault.testsupport.TestCards.randomVisa();
+            String token = json("POST", port, "/v1/tokens", TestJwt.as("agent").roles("tokenizer").tenant(tenant).bearer(),
+                    "{\"pan\":\"" + pan + "\",\"expMonth\":12,\"expYear\":2040}").getString("token");
+            panByToken.put(token, pan);
+            tenantByToken.put(token, tenant);
+        }
+        String alice = TestJwt.as("alice").roles("key-custodian").tenant("ops").bearer();
+        String bob = TestJwt.as("bob").roles("key-custodian").tenant("ops").bearer();
+        String id = json("POST", port, "/v1/keys/rotations", alice, "{\"reason\":\"cryptoperiod\"}").getString("id");
+        var approved = json("POST", port, "/v1/keys/rotations/" + id + "/approve", bob, null);
+        assertEquals("REWRAPPING", approved.getString("state"));
+        first.destroyForcibly(); // SIGKILL before any rewrap
+        first.waitFor(30, TimeUnit.SECONDS);
+
+        // Run 2: rewrap one small batch per second; killed again once it has made some progress.
+        Map<String, String> slow = Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port),
+                "CARDVAULT_KEYS_REWRAP_BATCH_SIZE", "5", "CARDVAULT_KEYS_REWRAP_BATCHES_PER_RUN", "1");
+        Path log2 = workDir.resolve("rot2.log");
+        Process second = start(slow, log2);
+        awaitReady(second, port, log2);
+        long rewrapped = 0;
+        for (int i = 0; i < 100 && rewrapped == 0; i++) {
+            rewrapped = json("GET", port, "/v1/keys/rotations/" + id, alice, null).getLong("rewrapped");
+            Thread.sleep(200);
+        }
+        second.destroyForcibly();
+        second.waitFor(30, TimeUnit.SECONDS);
+        assertTrue(rewrapped > 0, "no progress before the second kill");
+
+        // Run 3: resumes and completes; every card reveals.
+        Path log3 = workDir.resolve("rot3.log");
+        Process third = start(Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port)), log3);
+        try {
+            awaitReady(third, port, log3);
+            String state = "";
+            for (int i = 0; i < 150 && !"COMPLETED".equals(state); i++) {
+                state = json("GET", port, "/v1/keys/rotations/" + id, alice, null).getString("state");
+                Thread.sleep(200);
+            }
+            assertEquals("COMPLETED", state, read(log3));
+            var keys = json("GET", port, "/v1/keys", alice, null);
+            assertEquals(approved.getInteger("toVersion"), keys.getInteger("activeVersion"));
+            for (var e : panByToken.entrySet()) {
+                String billing = TestJwt.as("billing").roles("detokenizer").tenant(tenantByToken.get(e.getKey())).bearer();
+                String pan = json("POST", port, "/v1/tokens/" + e.getKey() + "/detokenize", billing,
+                        "{\"purpose\":\"RECURRING_BILLING\"}").getString("pan");
+                assertTrue(e.getValue().equals(pan), "wrong card revealed for " + e.getKey()); // no PAN in failure output
+            }
+        } finally {
+            third.destroy();
+            third.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void prodProfile_withDevKeys_refusesToStart_andSaysWhatToConfigure() throws Exception {
         Path log = workDir.resolve("prod.log");
