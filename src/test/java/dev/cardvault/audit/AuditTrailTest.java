@@ -60,10 +60,22 @@ class AuditTrailTest {
     private static Map<String, Object> eventWithRequestId(String type, String requestId) {
         // Denials are written in the background: allow a moment.
         for (int i = 0; i < 50; i++) {
-            List<Map<String, Object>> found = events("type=" + type).stream()
-                    .filter(e -> requestId.equals(e.get("requestId"))).toList();
-            if (!found.isEmpty()) {
-                return found.get(0);
+            // Page through the whole trail: other tests may have written thousands of events before.
+            long after = 0;
+            while (true) {
+                JsonPath page = given().header("Authorization", AUDITOR)
+                        .get("/v1/audit/events?limit=1000&type=" + type + "&afterSeq=" + after).then().statusCode(200)
+                        .extract().jsonPath();
+                List<Map<String, Object>> events = page.getList("events");
+                for (Map<String, Object> e : events) {
+                    if (requestId.equals(e.get("requestId"))) {
+                        return e;
+                    }
+                }
+                if (events.isEmpty()) {
+                    break;
+                }
+                after = page.getLong("nextAfterSeq");
             }
             try {
                 Thread.sleep(50);

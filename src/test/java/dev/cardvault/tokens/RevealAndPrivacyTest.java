@@ -100,7 +100,8 @@ class RevealAndPrivacyTest {
         String tb = tokenize("acme", b, "BIN6_LAST4", false);
         String other = tokenize("globex", TestCards.randomVisa(), "RANDOM", false);
         String rid = "batch-" + UUID.randomUUID();
-        Response r = given().header("Authorization", as("billing", "acme", "detokenizer")).header("X-Request-Id", rid)
+        String subject = "billing-" + rid;
+        Response r = given().header("Authorization", as(subject, "acme", "detokenizer")).header("X-Request-Id", rid)
                 .contentType("application/json")
                 .body(new JsonObject().put("tokens", new JsonArray(List.of(tb, "tok_missing0000000000000000", ta, other, "bad!", ta)))
                         .put("purpose", "RECURRING_BILLING").encode())
@@ -113,7 +114,7 @@ class RevealAndPrivacyTest {
                 .body("results[4].error", equalTo("NOT_FOUND"))
                 .body("results[5].pan", equalTo(a));
         List<Map<String, Object>> events = given().header("Authorization", as("qsa", "platform", "auditor"))
-                .get("/v1/audit/events?limit=1000&type=DETOKENIZED").then().extract().jsonPath().getList("events");
+                .get("/v1/audit/events?limit=1000&type=DETOKENIZED&subject=" + subject).then().extract().jsonPath().getList("events");
         assertEquals(6, events.stream().filter(e -> rid.equals(e.get("requestId"))).count());
     }
 
