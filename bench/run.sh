@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# CardVault benchmark: the service next to the physical limit of its own database, same machine, same run.
+#
+#   bench/run.sh [POSTGRES_URL]        default postgresql://postgres@127.0.0.1:5432
+#   BENCH_DURATION=10 (seconds per measurement)  BENCH_CONNECTIONS="1 8 32 64"
+#
+# Creates a fresh database (and drops it at the end), starts the packaged service on it with the
+# dev keys (explicitly: QUARKUS_PROFILE=dev), and measures at each connection count:
+#   limit    pgbench on the migrated schema: token-shaped INSERT; token SELECT + audit INSERT
+#   service  wrk: POST /v1/tokens (fresh Luhn-valid PAN each), single reveal, batch reveal of 100
+# Prints one table with service/limit ratios and writes it to bench/results/.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+pg_url=${1:-postgresql://postgres@127.0.0.1:5432}
+duration=${BENCH_DURATION:-10}
+conns=${BENCH_CONNECTIONS:-"1 8 32 64"}
+port=${BENCH_PORT:-18080}
+work=$(mktemp -d /tmp/cardvault-bench.XXXXXX)
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+db="cardvault_bench_${stamp,,}"
+role=cardvault_bench
+
+command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -q wrk >/dev/null; }
+command -v pgbench >/dev/null || { echo "installing pgbench"; apt-get install -y -q postgresql-client >/dev/null; }
+
+# Split the URL for libpq tools.
+hostport=${pg_url#*@}; hostport=${hostport%%/*}; host=${hostport%%:*}; pgport=${hostport##*:}
+super=${pg_url#postgresql://}; super=${super%%@*}
+psql_super() { psql -h "$host" -p "$pgport" -U "$super" -v ON_ERROR_STOP=1 -qAt "$@"; }
+psql_bench() { psql -h "$host" -p "$pgport" -U "$role" -d "$db" -v ON_ERROR_STOP=1 -qAt "$@"; }
+
+[ -f "$root/target/quarkus-app/quarkus-run.jar" ] || (cd "$root" && ./mvnw -B -q package -DskipTests)
+
+psql_super -d postgres <<SQL
+DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$role') THEN
+  CREATE ROLE $role LOGIN PASSWORD 'bench' NOSUPERUSER; END IF; END \$\$;
+CREATE DATABASE $db OWNER $role;
+SQL
+svc=""
+cleanup() {
+  [ -n "$svc" ] && kill "$svc" 2>/dev/null && wait "$svc" 2>/dev/null || true
+  psql_super -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export PGPASSWORD=bench
+start_ns=$(date +%s%N)
+QUARKUS_PROFILE=dev QUARKUS_HTTP_PORT=$port \
+QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://$host:$pgport/$db" \
+QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$host:$pgport/$db" \
+QUARKUS_DATASOURCE_USERNAME=$role QUARKUS_DATASOURCE_PASSWORD=bench \
+CARDVAULT_DETOKENIZE_RATE_LIMIT_PER_MINUTE=1000000000 \
+  java -jar "$root/target/quarkus-app/quarkus-run.jar" > "$work/service.log" 2>&1 &
+svc=$!
+until curl -sf "localhost:$port/q/health/ready" >/dev/null; do
+  kill -0 "$svc" 2>/dev/null || { cat "$work/service.log"; exit 1; }
+  sleep 0.05
+done
+startup_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+echo "service ready in ${startup_ms} ms (external PostgreSQL)"
+
+export CV_TOKEN
+CV_TOKEN=$("$root/keys-dev/mint-jwt.sh" --sub bench-agent --groups tokenizer,detokenizer --tenant bench --ttl 86400)
+created_total=0
+# wrk output → "rps p50_ms p99_ms non2xx requests created"
+run_wrk() { # conns script url [extra env]
+  local c=$1 script=$2 path=$3 out
+  out=$(wrk -t2 -c"$c" -d"${duration}s" --timeout 10s --latency -s "$here/lua/$script" "http://localhost:$port$path" 2>&1)
+  echo "$out" > "$work/wrk-$script-$c.txt"
+  local rps p50 p99 non2xx req created
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); non2xx=${non2xx:-0}
+  req=$(awk '/requests in/ {print $1}' <<<"$out")
+  created=$(awk '/^CREATED/ {print $2}' <<<"$out"); created=${created:-0}
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $non2xx $req $created"
+}
+to_ms() { # wrk prints 1.23ms / 456.00us / 1.02s
+  awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 } else print "?" }'
+}
+# pgbench → "tps p50_ms p99_ms"
+run_pgbench() { # conns script [defines...]
+  local c=$1 script=$2; shift 2
+  rm -f "$work"/pgb*
+  local out
+  out=$(cd "$work" && pgbench -h "$host" -p "$pgport" -U "$role" -n -M prepared -c "$c" -j $(( c < 2 ? 1 : 2 )) \
+        -T "$duration" -l --log-prefix=pgb "$@" -f "$here/$script" "$db" 2>&1)
+  local tps
+  tps=$(awk '/^tps/ {print $3; exit}' <<<"$out")
+  cat "$work"/pgb* | awk '{print $3}' | sort -n > "$work/lat.txt"
+  local n p50 p99
+  n=$(wc -l < "$work/lat.txt")
+  p50=$(awk -v n="$n" 'NR==int(n*0.50)+1 {printf "%.2f", $1/1000; exit}' "$work/lat.txt")
+  p99=$(awk -v n="$n" 'NR==int(n*0.99)+1 {printf "%.2f", $1/1000; exit}' "$work/lat.txt")
+  echo "${tps%.*} $p50 $p99"
+}
+
+echo "warming up and creating tokens for the reveal runs"
+CV_SAVE="$work/tokens" run_wrk 16 tokenize.lua /v1/tokens > "$work/warm.txt"
+created_total=$(( created_total + $(awk '{print $6}' "$work/warm.txt") ))
+cat "$work"/tokens.* | shuf -n 5000 > "$work/tokens.txt"
+export CV_TOKENS="$work/tokens.txt"
+run_wrk 16 reveal.lua /v1/tokens/x/detokenize >/dev/null
+dk=$(psql_bench -c "SELECT min(id) FROM data_key")
+psql_bench <<SQL
+CREATE SEQUENCE bench_seq;
+INSERT INTO token (token, tenant, format, deterministic, fingerprint, brand, bin, last4, exp_month, exp_year,
+                   data_key_id, ciphertext)
+SELECT 'pgbtok_' || i, 'bench', 'RANDOM', false, decode(md5(i::text), 'hex'), 'VISA', '411111', '1111', 12, 2031,
+       $dk, decode(md5(i::text) || md5(i::text) || md5(i::text) || md5(i::text), 'hex')
+FROM generate_series(1, 100000) i;
+ANALYZE token;
+SQL
+n_bench=100000
+
+rows=()
+rss_kb=""
+for c in $conns; do
+  echo "== $c connection(s)"
+  li=$(run_pgbench "$c" limit_insert.sql -D dk="$dk")
+  lr=$(run_pgbench "$c" limit_reveal.sql -D n="$n_bench")
+  if [ "$c" = 32 ]; then ( sleep $(( duration / 2 )); ps -o rss= -p "$svc" > "$work/rss.txt" ) & fi
+  st=$(run_wrk "$c" tokenize.lua /v1/tokens)
+  created_total=$(( created_total + $(awk '{print $6}' <<<"$st") ))
+  [ "$c" = 32 ] && wait && rss_kb=$(tr -d ' ' < "$work/rss.txt")
+  sr=$(run_wrk "$c" reveal.lua /v1/tokens/x/detokenize)
+  sb=$(run_wrk "$c" batch.lua /v1/detokenizations)
+  rows+=("$c|$li|$lr|$st|$sr|$sb")
+done
+sleep 1
+stored=$(psql_bench -c "SELECT count(*) FROM token WHERE tenant = 'bench' AND token NOT LIKE 'pgb%'")
+
+cpu=$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2; exit}')
+pgver=$(psql_super -d postgres -c "SHOW server_version")
+jdk=$(java -version 2>&1 | head -1)
+report="$here/results/$stamp.md"
+{
+  echo "# CardVault benchmark $stamp"
+  echo
+  echo "Machine: $cpu, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; PostgreSQL $pgver at $host:$pgport (durable: fsync=$(psql_super -d postgres -c 'SHOW fsync'), synchronous_commit=$(psql_super -d postgres -c 'SHOW synchronous_commit')); $jdk"
+  echo "Each figure: ${duration}s; service and database share the machine. Start-up to ready (external DB): ${startup_ms} ms. RSS under 32-connection tokenize load: $(( ${rss_kb:-0} / 1024 )) MiB."
+  echo
+  echo "| conns | limit INSERT tps | p50 / p99 ms | tokenize rps | p50 / p99 ms | non-2xx | tokenize / limit | limit SELECT+audit tps | p50 / p99 ms | reveal rps | p50 / p99 ms | non-2xx | reveal / limit | batch req/s (PANs/s) | p50 / p99 ms | non-2xx | batch PANs / single |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for r in "${rows[@]}"; do
+    IFS='|' read -r c li lr st sr sb <<<"$r"
+    read -r lit lip50 lip99 <<<"$li"; read -r lrt lrp50 lrp99 <<<"$lr"
+    read -r str stp50 stp99 stn _ _ <<<"$st"; read -r srr srp50 srp99 srn _ _ <<<"$sr"; read -r sbr sbp50 sbp99 sbn _ _ <<<"$sb"
+    ratio_t=$(awk -v a="$str" -v b="$lit" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    ratio_r=$(awk -v a="$srr" -v b="$lrt" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    pans=$(awk -v a="$sbr" 'BEGIN { printf "%.0f", a * 100 }')
+    ratio_b=$(awk -v a="$sbr" -v b="$srr" 'BEGIN { printf "%.1f", (b > 0 ? a * 100 / b : 0) }')
+    printf "| %s | %s | %s / %s | %.0f | %s / %s | %s | %s | %s | %s / %s | %.0f | %s / %s | %s | %s | %.0f (%s) | %s / %s | %s | %s× |\n" \
+      "$c" "$lit" "$lip50" "$lip99" "$str" "$stp50" "$stp99" "$stn" "$ratio_t" "$lrt" "$lrp50" "$lrp99" "$srr" "$srp50" "$srp99" \
+      "$srn" "$ratio_r" "$sbr" "$pans" "$sbp50" "$sbp99" "$sbn" "$ratio_b"
+  done
+  echo
+  echo "Stored tokens: $stored; successful tokenizations counted by wrk: $created_total (wrk does not count requests in flight when it stops, so stored may exceed counted by at most the connection count)."
+} > "$report"
+cat "$report"
+echo "written to $report"
+diff=$(( stored - created_total ))
+if [ "$diff" -lt 0 ] || [ "$diff" -gt 200 ]; then
+  echo "FAIL: stored tokens ($stored) do not match successful tokenizations ($created_total)" >&2
+  exit 1
+fi
