@@ -67,7 +67,7 @@ created_total=0
 # wrk output → "rps p50_ms p99_ms non2xx requests created"
 run_wrk() { # conns script url [extra env]
   local c=$1 script=$2 path=$3 out
-  out=$(wrk -t2 -c"$c" -d"${duration}s" --timeout 10s --latency -s "$here/lua/$script" "http://localhost:$port$path" 2>&1)
+  out=$(wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${duration}s" --timeout 10s --latency -s "$here/lua/$script" "http://localhost:$port$path" 2>&1)
   echo "$out" > "$work/wrk-$script-$c.txt"
   local rps p50 p99 non2xx req created
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
@@ -124,10 +124,11 @@ for c in $conns; do
   echo "== $c connection(s)"
   li=$(run_pgbench "$c" limit_insert.sql -D dk="$dk")
   lr=$(run_pgbench "$c" limit_reveal.sql -D n="$n_bench")
-  if [ "$c" = 32 ]; then ( sleep $(( duration / 2 )); ps -o rss= -p "$svc" > "$work/rss.txt" ) & fi
+  sampler=""
+  if [ "$c" = 32 ]; then ( sleep $(( duration / 2 )); ps -o rss= -p "$svc" > "$work/rss.txt" ) & sampler=$!; fi
   st=$(run_wrk "$c" tokenize.lua /v1/tokens)
   created_total=$(( created_total + $(awk '{print $6}' <<<"$st") ))
-  [ "$c" = 32 ] && wait && rss_kb=$(tr -d ' ' < "$work/rss.txt")
+  if [ -n "$sampler" ]; then wait "$sampler"; rss_kb=$(tr -d ' ' < "$work/rss.txt"); fi
   sr=$(run_wrk "$c" reveal.lua /v1/tokens/x/detokenize)
   sb=$(run_wrk "$c" batch.lua /v1/detokenizations)
   rows+=("$c|$li|$lr|$st|$sr|$sb")
