@@ -92,6 +92,12 @@ run_pgbench() { # conns script [defines...]
         -T "$duration" -l --log-prefix=pgb "$@" -f "$here/$script" "$db" 2>&1)
   local tps
   tps=$(awk '/^tps/ {print $3; exit}' <<<"$out")
+  if [ -z "$tps" ]; then
+    # e.g. more clients than the server's max_connections leaves next to the service's pool
+    echo "$out" > "$work/pgbench-error-$c.txt"
+    echo "n/a n/a n/a"
+    return
+  fi
   cat "$work"/pgb* | awk '{print $3}' | sort -n > "$work/lat.txt"
   local n p50 p99
   n=$(wc -l < "$work/lat.txt")
@@ -133,6 +139,8 @@ for c in $conns; do
   sb=$(run_wrk "$c" batch.lua /v1/detokenizations)
   rows+=("$c|$li|$lr|$st|$sr|$sb")
 done
+in_flight_max=16
+for c in $conns; do in_flight_max=$(( in_flight_max + c )); done
 sleep 1
 stored=$(psql_bench -c "SELECT count(*) FROM token WHERE tenant = 'bench' AND token NOT LIKE 'pgb%'")
 
@@ -152,8 +160,8 @@ report="$here/results/$stamp.md"
     IFS='|' read -r c li lr st sr sb <<<"$r"
     read -r lit lip50 lip99 <<<"$li"; read -r lrt lrp50 lrp99 <<<"$lr"
     read -r str stp50 stp99 stn _ _ <<<"$st"; read -r srr srp50 srp99 srn _ _ <<<"$sr"; read -r sbr sbp50 sbp99 sbn _ _ <<<"$sb"
-    ratio_t=$(awk -v a="$str" -v b="$lit" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-    ratio_r=$(awk -v a="$srr" -v b="$lrt" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    ratio_t=$(awk -v a="$str" -v b="$lit" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }')
+    ratio_r=$(awk -v a="$srr" -v b="$lrt" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }')
     pans=$(awk -v a="$sbr" 'BEGIN { printf "%.0f", a * 100 }')
     ratio_b=$(awk -v a="$sbr" -v b="$srr" 'BEGIN { printf "%.1f", (b > 0 ? a * 100 / b : 0) }')
     printf "| %s | %s | %s / %s | %.0f | %s / %s | %s | %s | %s | %s / %s | %.0f | %s / %s | %s | %s | %.0f (%s) | %s / %s | %s | %s× |\n" \
@@ -161,12 +169,12 @@ report="$here/results/$stamp.md"
       "$srn" "$ratio_r" "$sbr" "$pans" "$sbp50" "$sbp99" "$sbn" "$ratio_b"
   done
   echo
-  echo "Stored tokens: $stored; successful tokenizations counted by wrk: $created_total (wrk does not count requests in flight when it stops, so stored may exceed counted by at most the connection count)."
+  echo "Stored tokens: $stored; successful tokenizations counted by wrk: $created_total. wrk does not count requests still in flight when it stops, so stored may exceed counted by at most the sum of the connection counts of the tokenize runs ($in_flight_max)."
 } > "$report"
 cat "$report"
 echo "written to $report"
 diff=$(( stored - created_total ))
-if [ "$diff" -lt 0 ] || [ "$diff" -gt 200 ]; then
+if [ "$diff" -lt 0 ] || [ "$diff" -gt "$in_flight_max" ]; then
   echo "FAIL: stored tokens ($stored) do not match successful tokenizations ($created_total)" >&2
   exit 1
 fi
