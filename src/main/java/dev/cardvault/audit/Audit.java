@@ -24,6 +24,14 @@ public class Audit {
     }
 
     /**
+     * Durable write of the event together with a row of the operation it records, in one
+     * transaction and one commit. False when the companion did not write the row.
+     */
+    public <T> Uni<Boolean> recordWith(AuditEvent event, AuditAppender.Companion<T> companion, T row) {
+        return appender.appendWith(event, companion, row);
+    }
+
+    /**
      * For events whose write must not change the answer (a denial is a denial either way): written
      * in the background; a failure is logged.
      */

@@ -4,7 +4,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,6 +20,7 @@ import dev.cardvault.crypto.Randomness;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.SqlClient;
 
 /**
  * This instance's audit chain. Events queue up while one batch is being committed and go out
@@ -45,7 +48,20 @@ public class AuditAppender {
     private long chainSeq;
     private String head = AuditChain.GENESIS;
 
-    private record Pending(AuditEvent event, Instant at, CompletableFuture<Void> done, Context context) {
+    /**
+     * Rows written in the same transaction as their audit events (one commit for both): a
+     * tokenize stores its token row and its TOKEN_CREATED event together.
+     */
+    public interface Companion<T> {
+        /** @return per row, whether it was written; an event whose row was not written is dropped */
+        Uni<boolean[]> write(SqlClient tx, List<T> rows);
+    }
+
+    private record Pending(AuditEvent event, Instant at, CompletableFuture<Boolean> done, Context context,
+            Companion<Object> companion, Object row) {
+    }
+
+    private record Written(long lastSeq, String lastHash, boolean[] written) {
     }
 
     public String chain() {
@@ -54,7 +70,17 @@ public class AuditAppender {
 
     /** Completes once the event is durably stored; fails with {@link AuditUnavailableException} otherwise. */
     public Uni<Void> append(AuditEvent event) {
-        Pending p = new Pending(event, AuditChain.truncate(Instant.now()), new CompletableFuture<>(), Vertx.currentContext());
+        return appendWith(event, null, null).replaceWithVoid();
+    }
+
+    /**
+     * Stores {@code row} through {@code companion} and the event in one transaction. Completes with
+     * false when the companion did not write the row (the event is then not stored either).
+     */
+    @SuppressWarnings("unchecked")
+    public <T> Uni<Boolean> appendWith(AuditEvent event, Companion<T> companion, T row) {
+        Pending p = new Pending(event, AuditChain.truncate(Instant.now()), new CompletableFuture<>(), Vertx.currentContext(),
+                (Companion<Object>) companion, row);
         queue.add(p);
         flush();
         return Uni.createFrom().completionStage(p.done);
@@ -77,13 +103,72 @@ public class AuditAppender {
             return;
         }
         int n = batch.size();
+        long startSeq = chainSeq;
+        String startHash = head;
+        repository.inTransaction(tx -> writeCompanions(tx, batch).flatMap(written -> {
+            AuditRepository.Batch b = chainBatch(batch, written, startSeq, startHash);
+            Written w = new Written(startSeq + b.chainSeq().length,
+                    b.hash().length == 0 ? startHash : b.hash()[b.hash().length - 1], written);
+            return b.hash().length == 0 ? Uni.createFrom().item(w) : repository.insert(tx, b).replaceWith(w);
+        })).subscribe().with(w -> {
+            chainSeq = w.lastSeq();
+            head = w.lastHash();
+            flushing.set(false);
+            for (int i = 0; i < n; i++) {
+                complete(batch.get(i), w.written()[i], null);
+            }
+            flush();
+        }, failure -> {
+            LOG.errorf("Audit batch of %d event(s) could not be written: %s", n, failure.toString());
+            flushing.set(false);
+            AuditUnavailableException ex = new AuditUnavailableException(failure);
+            batch.forEach(e -> complete(e, false, ex));
+            flush();
+        });
+    }
+
+    /** Runs each companion once for its rows of the batch; events without a companion count as written. */
+    private static Uni<boolean[]> writeCompanions(SqlClient tx, List<Pending> batch) {
+        boolean[] written = new boolean[batch.size()];
+        Map<Companion<Object>, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            Pending e = batch.get(i);
+            if (e.companion() == null) {
+                written[i] = true;
+            } else {
+                groups.computeIfAbsent(e.companion(), c -> new ArrayList<>()).add(i);
+            }
+        }
+        Uni<boolean[]> chain = Uni.createFrom().item(written);
+        for (Map.Entry<Companion<Object>, List<Integer>> g : groups.entrySet()) {
+            List<Object> rows = g.getValue().stream().map(i -> batch.get(i).row()).toList();
+            chain = chain.flatMap(w -> g.getKey().write(tx, rows).map(ok -> {
+                for (int k = 0; k < ok.length; k++) {
+                    w[g.getValue().get(k)] = ok[k];
+                }
+                return w;
+            }));
+        }
+        return chain;
+    }
+
+    /** Hashes the written events of the batch onto the chain, in queue order. */
+    private AuditRepository.Batch chainBatch(List<Pending> batch, boolean[] written, long startSeq, String startHash) {
+        int n = 0;
+        for (boolean w : written) {
+            n += w ? 1 : 0;
+        }
         AuditRepository.Batch b = new AuditRepository.Batch(chain, new Long[n], new java.time.OffsetDateTime[n], new String[n],
                 new String[n], new String[n], new String[n], new String[n], new String[n], new String[n], new String[n],
                 new String[n], new String[n]);
-        long seq = chainSeq;
-        String prev = head;
-        for (int i = 0; i < n; i++) {
-            Pending e = batch.get(i);
+        long seq = startSeq;
+        String prev = startHash;
+        int i = 0;
+        for (int j = 0; j < batch.size(); j++) {
+            if (!written[j]) {
+                continue;
+            }
+            Pending e = batch.get(j);
             AuditEvent ev = e.event();
             seq++;
             String hash = AuditChain.hash(prev, chain, seq, e.at(), ev.type().name(), ev.subject(), ev.tenant(), ev.token(),
@@ -101,27 +186,14 @@ public class AuditAppender {
             b.prevHash()[i] = prev;
             b.hash()[i] = hash;
             prev = hash;
+            i++;
         }
-        long lastSeq = seq;
-        String lastHash = prev;
-        repository.insert(b).subscribe().with(ok -> {
-            chainSeq = lastSeq;
-            head = lastHash;
-            flushing.set(false);
-            batch.forEach(e -> complete(e, null));
-            flush();
-        }, failure -> {
-            LOG.errorf("Audit batch of %d event(s) could not be written: %s", n, failure.toString());
-            flushing.set(false);
-            AuditUnavailableException ex = new AuditUnavailableException(failure);
-            batch.forEach(e -> complete(e, ex));
-            flush();
-        });
+        return b;
     }
 
     /** Resumes each waiting request on its own Vert.x context. */
-    private static void complete(Pending p, Throwable failure) {
-        Runnable r = failure == null ? () -> p.done().complete(null) : () -> p.done().completeExceptionally(failure);
+    private static void complete(Pending p, boolean written, Throwable failure) {
+        Runnable r = failure == null ? () -> p.done().complete(written) : () -> p.done().completeExceptionally(failure);
         if (p.context() != null) {
             p.context().runOnContext(v -> r.run());
         } else {

@@ -34,9 +34,13 @@ public class AuditRepository {
     @Inject
     Pool pool;
 
-    /** One statement, one commit for the whole batch (group commit), rows in chain order. */
-    Uni<Void> insert(Batch b) {
-        return pool.preparedQuery("INSERT INTO audit_event (chain, chain_seq, at, type, subject, tenant, token, purpose, "
+    <T> Uni<T> inTransaction(java.util.function.Function<io.vertx.mutiny.sqlclient.SqlConnection, Uni<T>> work) {
+        return pool.withTransaction(work);
+    }
+
+    /** One statement for the whole batch (inside the batch's transaction: one commit), rows in chain order. */
+    Uni<Void> insert(io.vertx.mutiny.sqlclient.SqlClient client, Batch b) {
+        return client.preparedQuery("INSERT INTO audit_event (chain, chain_seq, at, type, subject, tenant, token, purpose, "
                 + "outcome, source_ip, request_id, prev_hash, hash) "
                 + "SELECT $1, u.cs, u.at, u.ty, u.su, u.te, u.tk, u.pu, u.ou, u.ip, u.ri, u.ph, u.h FROM unnest("
                 + "$2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "

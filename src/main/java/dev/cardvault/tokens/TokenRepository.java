@@ -32,7 +32,7 @@ public class TokenRepository {
     /** A new token row; {@code fingerprint} is raw HMAC bytes. */
     public record NewToken(String token, String tenant, TokenFormat format, boolean deterministic, byte[] fingerprint,
             String brand, String bin, String last4, int expMonth, int expYear, long dataKeyId, byte[] ciphertext,
-            Map<String, String> metadata, Instant expiresAt) {
+            Map<String, String> metadata, Instant expiresAt, Instant createdAt) {
     }
 
     @Inject
@@ -42,10 +42,63 @@ public class TokenRepository {
             + "last4, exp_month, exp_year, data_key_id, ciphertext, metadata, expires_at) "
             + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 
-    /** Inserts a non-deterministic token. */
-    public Uni<TokenView> insert(NewToken t) {
-        return pool.preparedQuery(INSERT + " RETURNING " + VIEW_COLUMNS).execute(tuple(t))
-                .map(rows -> view(rows.iterator().next()));
+    /**
+     * Writes new (non-deterministic) token rows inside the audit batch's transaction, so a token and
+     * its TOKEN_CREATED event share one commit. A row whose token value is taken is skipped, not
+     * overwritten (the caller retries with a new value).
+     */
+    public Uni<boolean[]> insertMany(io.vertx.mutiny.sqlclient.SqlClient tx, java.util.List<NewToken> rows) {
+        int n = rows.size();
+        String[] token = new String[n], tenant = new String[n], format = new String[n], brand = new String[n], bin = new String[n],
+                last4 = new String[n], metadata = new String[n];
+        Boolean[] deterministic = new Boolean[n];
+        io.vertx.core.buffer.Buffer[] fingerprint = new io.vertx.core.buffer.Buffer[n], ciphertext = new io.vertx.core.buffer.Buffer[n];
+        Short[] expMonth = new Short[n], expYear = new Short[n];
+        Long[] dataKey = new Long[n];
+        OffsetDateTime[] expiresAt = new OffsetDateTime[n];
+        OffsetDateTime[] createdAt = new OffsetDateTime[n];
+        for (int i = 0; i < n; i++) {
+            NewToken t = rows.get(i);
+            token[i] = t.token();
+            tenant[i] = t.tenant();
+            format[i] = t.format().name();
+            deterministic[i] = t.deterministic();
+            fingerprint[i] = io.vertx.core.buffer.Buffer.buffer(t.fingerprint());
+            brand[i] = t.brand();
+            bin[i] = t.bin();
+            last4[i] = t.last4();
+            expMonth[i] = (short) t.expMonth();
+            expYear[i] = (short) t.expYear();
+            dataKey[i] = t.dataKeyId();
+            ciphertext[i] = io.vertx.core.buffer.Buffer.buffer(t.ciphertext());
+            metadata[i] = new JsonObject(new HashMap<>(t.metadata())).encode();
+            expiresAt[i] = offset(t.expiresAt());
+            createdAt[i] = offset(t.createdAt());
+        }
+        return tx.preparedQuery("INSERT INTO token (token, tenant, format, deterministic, fingerprint, brand, bin, last4, "
+                + "exp_month, exp_year, data_key_id, ciphertext, metadata, expires_at, created_at) "
+                + "SELECT u.t, u.te, u.f, u.d, u.fp, u.b, u.bi, u.l4, u.em, u.ey, u.dk, u.ct, u.md::jsonb, u.ea, u.ca FROM unnest("
+                + "$1::text[], $2::text[], $3::text[], $4::boolean[], $5::bytea[], $6::text[], $7::text[], $8::text[], "
+                + "$9::smallint[], $10::smallint[], $11::bigint[], $12::bytea[], $13::text[], $14::timestamptz[], $15::timestamptz[]) "
+                + "AS u(t, te, f, d, fp, b, bi, l4, em, ey, dk, ct, md, ea, ca) ON CONFLICT DO NOTHING RETURNING token")
+                .execute(Tuple.from(new Object[] { token, tenant, format, deterministic, fingerprint, brand, bin, last4, expMonth,
+                        expYear, dataKey, ciphertext, metadata, expiresAt, createdAt }))
+                .map(result -> {
+                    java.util.Set<String> inserted = new java.util.HashSet<>();
+                    result.forEach(r -> inserted.add(r.getString("token")));
+                    boolean[] ok = new boolean[n];
+                    for (int i = 0; i < n; i++) {
+                        ok[i] = inserted.contains(token[i]);
+                    }
+                    return ok;
+                });
+    }
+
+    /** The API view of a token row just written (what RETURNING would give), without reading it back. */
+    static TokenView viewOf(NewToken t) {
+        return new TokenView(t.token(), t.format().name(), t.brand(), t.bin(), t.last4(), t.expMonth(), t.expYear(),
+                Base64.getUrlEncoder().withoutPadding().encodeToString(t.fingerprint()), t.createdAt().toString(),
+                t.expiresAt() == null ? null : t.expiresAt().toString(), t.metadata());
     }
 
     /** Inserts a deterministic token unless one exists for (tenant, format, fingerprint); empty then. */

@@ -34,6 +34,10 @@ public class TokenService {
     @Inject
     Audit audit;
 
+    /** Writes new token rows inside the audit batch transaction. */
+    private final dev.cardvault.audit.AuditAppender.Companion<TokenRepository.NewToken> newTokens =
+            (tx, rows) -> repository.insertMany(tx, rows);
+
     /**
      * Stores the card and answers only after the TOKEN_CREATED event is durable. If the audit write
      * fails the caller gets 503 and no token (the stored row stays unreachable by them); any other
@@ -43,7 +47,9 @@ public class TokenService {
         byte[] fingerprint = keys.fingerprint(caller.tenant(), cmd.pan().digits());
         Uni<Tokenized> stored;
         if (!cmd.deterministic()) {
-            stored = insertNew(caller.tenant(), cmd, fingerprint, 0).map(v -> new Tokenized(v, true));
+            // Token row and TOKEN_CREATED event in one transaction (one commit shared with the batch).
+            return insertNew(caller.tenant(), cmd, fingerprint, audited, 0).map(v -> new Tokenized(v, true))
+                    .onFailure().invoke(e -> audit.recordInBackground(audited.event(AuditType.TOKEN_CREATED, Outcome.FAILED, null, null)));
         } else {
             stored = repository.findDeterministic(caller.tenant(), cmd.format(), fingerprint).flatMap(existing -> existing.isPresent()
                     ? refresh(existing.get(), caller.tenant(), cmd, fingerprint)
@@ -62,12 +68,16 @@ public class TokenService {
                 .map(found -> found.orElseThrow(TokenNotFoundException::new));
     }
 
-    private Uni<TokenView> insertNew(String tenant, TokenizeCommand cmd, byte[] fingerprint, int attempt) {
+    private Uni<TokenView> insertNew(String tenant, TokenizeCommand cmd, byte[] fingerprint, AuditContext audited, int attempt) {
         String token = TokenGenerator.generate(cmd.format(), cmd.pan());
-        return keys.dataKeyForEncryption(tenant)
-                .flatMap(key -> repository.insert(row(token, tenant, cmd, fingerprint, key)))
-                .onFailure(TokenRepository::isTokenCollision).recoverWithUni(e -> retry(attempt, e,
-                        () -> insertNew(tenant, cmd, fingerprint, attempt + 1)));
+        return keys.dataKeyForEncryption(tenant).flatMap(key -> {
+            TokenRepository.NewToken row = row(token, tenant, cmd, fingerprint, key);
+            return audit.recordWith(audited.event(AuditType.TOKEN_CREATED, Outcome.SUCCESS, token, null), newTokens, row)
+                    .flatMap(written -> written
+                            ? Uni.createFrom().item(TokenRepository.viewOf(row))
+                            // The value is taken (format-preserving tokens have few random digits): draw again.
+                            : retry(attempt, null, () -> insertNew(tenant, cmd, fingerprint, audited, attempt + 1)));
+        });
     }
 
     private Uni<Tokenized> insertDeterministic(String tenant, TokenizeCommand cmd, byte[] fingerprint, int attempt) {
@@ -103,7 +113,8 @@ public class TokenService {
         byte[] ciphertext = CardRecordCipher.encrypt(record, key, tenant, token);
         return new TokenRepository.NewToken(token, tenant, cmd.format(), cmd.deterministic(), fingerprint,
                 cmd.pan().brand().name(), cmd.pan().bin(), cmd.pan().last4(), cmd.expiry().month(), cmd.expiry().year(),
-                key.id(), ciphertext, cmd.metadata(), cmd.expiresAt());
+                key.id(), ciphertext, cmd.metadata(), cmd.expiresAt(),
+                java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS)); // PostgreSQL keeps microseconds
     }
 
 }
