@@ -39,9 +39,10 @@ public class TokenService {
             (tx, rows) -> repository.insertMany(tx, rows);
 
     /**
-     * Stores the card and answers only after the TOKEN_CREATED event is durable. If the audit write
-     * fails the caller gets 503 and no token (the stored row stays unreachable by them); any other
-     * failure is recorded as a FAILED event where possible.
+     * Stores the card and answers only after the TOKEN_CREATED event is durable. A new token's row
+     * and its event share one transaction (the audit batch's): both or neither. A deterministic
+     * token is written first and its event after (it may update an existing row); if that event
+     * fails the caller gets 503 and no token. Other failures are recorded as FAILED where possible.
      */
     public Uni<Tokenized> tokenize(Caller caller, TokenizeCommand cmd, AuditContext audited) {
         byte[] fingerprint = keys.fingerprint(caller.tenant(), cmd.pan().digits());
