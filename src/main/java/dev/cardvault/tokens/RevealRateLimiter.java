@@ -22,7 +22,11 @@ public class RevealRateLimiter {
     @ConfigProperty(name = "cardvault.detokenize.rate-limit-per-minute", defaultValue = "600")
     int perMinute;
 
+    /** Above this many tracked subjects, buckets that have refilled completely are dropped. */
+    static final int EVICT_ABOVE = 10_000;
+
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    java.util.function.LongSupplier clock = System::nanoTime;
 
     private static final class Bucket {
         double available;
@@ -34,10 +38,27 @@ public class RevealRateLimiter {
         }
     }
 
+    /** A full bucket carries no state worth keeping: a new one starts full too. */
+    private void evictRefilled(long now, double ratePerNano) {
+        buckets.entrySet().removeIf(e -> {
+            Bucket b = e.getValue();
+            synchronized (b) {
+                return b.available + (now - b.lastNanos) * ratePerNano >= perMinute;
+            }
+        });
+    }
+
+    int trackedSubjects() {
+        return buckets.size();
+    }
+
     /** @return 0 when {@code units} were taken, else the whole seconds to wait before they would be available */
     public long tryAcquire(String subject, int units) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         double ratePerNano = perMinute / 60e9;
+        if (buckets.size() > EVICT_ABOVE) {
+            evictRefilled(now, ratePerNano);
+        }
         Bucket b = buckets.computeIfAbsent(subject, s -> new Bucket(perMinute, now));
         synchronized (b) {
             b.available = Math.min(perMinute, b.available + (now - b.lastNanos) * ratePerNano);
