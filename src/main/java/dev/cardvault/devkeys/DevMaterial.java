@@ -46,6 +46,11 @@ public final class DevMaterial {
         return pem != null && fingerprint(pem).map(FINGERPRINTS::contains).orElse(false);
     }
 
+    /** Whether a configured key location is keys-dev material: by its path, or by the content of the file there. */
+    public static boolean isDevMaterialAt(String location) {
+        return isDevLocation(location) || readLocal(location).map(DevMaterial::isDevContent).orElse(false);
+    }
+
     /** Reads a local file location (plain path or file: URL); empty for remote or classpath locations. */
     public static Optional<String> readLocal(String location) {
         try {

@@ -45,7 +45,7 @@ public class ProductionKeyGuard {
                     + "(MP_JWT_VERIFY_PUBLICKEY_LOCATION) to your identity provider's PEM public key file or JWKS URL");
         }
         location.ifPresent(loc -> {
-            if (DevMaterial.isDevLocation(loc) || DevMaterial.readLocal(loc).map(DevMaterial::isDevContent).orElse(false)) {
+            if (DevMaterial.isDevMaterialAt(loc)) {
                 problems.add("mp.jwt.verify.publickey.location points at keys-dev/ development material, which anyone "
                         + "can sign tokens for: set it to your identity provider's PEM public key file or JWKS URL");
             }
@@ -63,7 +63,7 @@ public class ProductionKeyGuard {
                     + "secret file holding 32 random bytes in base64, or cardvault.master-key.value");
         }
         masterFile.ifPresent(f -> {
-            if (DevMaterial.isDevLocation(f) || DevMaterial.readLocal(f).map(DevMaterial::isDevContent).orElse(false)) {
+            if (DevMaterial.isDevMaterialAt(f)) {
                 problems.add("cardvault.master-key.file points at the keys-dev/ development master key, which is public: "
                         + "generate a production key (head -c 32 /dev/urandom | base64) and keep it in a secret store");
             }

@@ -16,10 +16,10 @@ import dev.cardvault.audit.AuditType;
 import dev.cardvault.audit.Outcome;
 import dev.cardvault.crypto.DecryptionFailedException;
 import dev.cardvault.crypto.SecretKey;
+import dev.cardvault.database.AdvisoryLock;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Moves every data key under the new KEK version, in bounded batches, on one replica at a time
@@ -61,17 +61,10 @@ public class RewrapJob {
 
     /** Runs up to {@code maxBatches} batches of the rotation in progress, if any; returns its state after. */
     public Uni<Optional<Rotation>> runOnce(int maxBatches) {
-        return pool.withConnection(conn -> conn.preparedQuery("SELECT pg_try_advisory_lock($1) AS got").execute(Tuple.of(LOCK_KEY))
-                .flatMap(rows -> {
-                    if (!rows.iterator().next().getBoolean("got")) {
-                        return Uni.createFrom().item(Optional.<Rotation> empty());
-                    }
-                    Uni<Optional<Rotation>> work = rotations.rewrapping().flatMap(r -> r.isEmpty()
-                            ? Uni.createFrom().item(r)
-                            : keys.reloadKeks().flatMap(v -> batches(r.get(), maxBatches)).flatMap(v -> rotations.find(r.get().id())));
-                    return work.call(r -> conn.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(LOCK_KEY)))
-                            .onFailure().call(e -> conn.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(LOCK_KEY)));
-                }));
+        return AdvisoryLock.ifFree(pool, LOCK_KEY, conn -> rotations.rewrapping().flatMap(r -> r.isEmpty()
+                ? Uni.createFrom().item(r)
+                : keys.reloadKeks().flatMap(v -> batches(r.get(), maxBatches)).flatMap(v -> rotations.find(r.get().id()))))
+                .map(r -> r.flatMap(x -> x));
     }
 
     private Uni<Void> batches(Rotation r, int remaining) {

@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import dev.cardvault.database.AdvisoryLock;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -55,14 +56,10 @@ public class RetentionJob {
     }
 
     public Uni<Result> runOnce() {
-        return pool.withConnection(conn -> conn.preparedQuery("SELECT pg_try_advisory_lock($1) AS got").execute(Tuple.of(LOCK_KEY))
-                .flatMap(rows -> {
-                    if (!rows.iterator().next().getBoolean("got")) {
-                        LOG.debug("Retention purge skipped: another replica is running it");
-                        return Uni.createFrom().item(new Result(false, 0, 0));
-                    }
-                    return purge(conn).call(r -> conn.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(LOCK_KEY)))
-                            .onFailure().call(e -> conn.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(LOCK_KEY)));
+        return AdvisoryLock.ifFree(pool, LOCK_KEY, this::purge)
+                .map(r -> r.orElseGet(() -> {
+                    LOG.debug("Retention purge skipped: another replica is running it");
+                    return new Result(false, 0, 0);
                 }))
                 .invoke(r -> {
                     if (r.ran() && (r.expiredTokens() > 0 || r.expiredCards() > 0)) {

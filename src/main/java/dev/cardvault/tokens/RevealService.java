@@ -80,7 +80,7 @@ public class RevealService {
         }
         Set<String> wellFormed = new LinkedHashSet<>();
         for (String t : tokens) {
-            if (t != null && TokenGenerator.SHAPE.matcher(t).matches()) {
+            if (wellFormedOrNull(t) != null) {
                 wellFormed.add(t);
             }
         }
@@ -92,8 +92,9 @@ public class RevealService {
             for (String t : tokens) {
                 RevealView card = cards.get(t);
                 items.add(new Item(t, card));
+                // Only well-formed token values go into the trail: anything else is caller input.
                 events.add(audit.record(who.event(AuditType.DETOKENIZED, card != null ? Outcome.SUCCESS : Outcome.FAILED,
-                        TokenGenerator.SHAPE.matcher(String.valueOf(t)).matches() ? t : null, purpose)));
+                        wellFormed.contains(t) ? t : null, purpose)));
             }
             // Fail closed: all events of the batch must be durable before any PAN is returned.
             return Uni.join().all(events).andFailFast().replaceWith(items);
@@ -129,10 +130,13 @@ public class RevealService {
     private <T> Uni<T> denyAll(AuditContext who, List<String> tokens, String purpose, RevealDenied denial) {
         List<Uni<Void>> events = new ArrayList<>();
         for (String t : tokens) {
-            events.add(audit.record(who.event(AuditType.DETOKENIZED, Outcome.DENIED,
-                    t != null && TokenGenerator.SHAPE.matcher(t).matches() ? t : null, purpose)));
+            events.add(audit.record(who.event(AuditType.DETOKENIZED, Outcome.DENIED, wellFormedOrNull(t), purpose)));
         }
         return Uni.join().all(events).andFailFast().flatMap(done -> Uni.createFrom().<T> failure(denial));
+    }
+
+    private static String wellFormedOrNull(String token) {
+        return token != null && TokenGenerator.SHAPE.matcher(token).matches() ? token : null;
     }
 
     /** A refused purpose is recorded only when it is a plain identifier (it is caller input). */
