@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Sizes the Kubernetes pod from measurement: runs the packaged service with the image's JVM flags
+# (parsed from src/main/docker/Dockerfile.jvm) as if under the Deployment's memory limit
+# (-XX:MaxRAM emulates the cgroup limit the JVM would read), loads it with wrk, and records
+#   idle RSS, peak RSS under load (VmHWM), CPU cores used at full load, throughput, non-2xx.
+#
+#   bench/container-size.sh [POSTGRES_URL]   MEMORY_LIMIT_MIB=768  SIZE_DURATION=20  SIZE_CONNECTIONS=32
+#
+# Writes bench/results/container-size-<stamp>.md. Needs PostgreSQL (default 127.0.0.1:5432) and wrk.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+pg_url=${1:-postgresql://postgres@127.0.0.1:5432}
+limit_mib=${MEMORY_LIMIT_MIB:-768}
+duration=${SIZE_DURATION:-20}
+c=${SIZE_CONNECTIONS:-32}
+port=${BENCH_PORT:-18081}
+work=$(mktemp -d /tmp/cardvault-size.XXXXXX)
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+db="cardvault_size_${stamp,,}"
+role=cardvault_bench
+hostport=${pg_url#*@}; hostport=${hostport%%/*}; host=${hostport%%:*}; pgport=${hostport##*:}
+super=${pg_url#postgresql://}; super=${super%%@*}
+command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
+psql_super() { psql -h "$host" -p "$pgport" -U "$super" -v ON_ERROR_STOP=1 -qAt "$@"; }
+
+[ -f "$root/target/quarkus-app/quarkus-run.jar" ] || (cd "$root" && ./mvnw -B -q package -DskipTests)
+# The JVM flags of the image's ENTRYPOINT, between "java" and "-jar".
+mapfile -t flags < <(python3 - "$root/src/main/docker/Dockerfile.jvm" <<'PY'
+import json, sys
+line = next(l for l in open(sys.argv[1]) if l.startswith("ENTRYPOINT"))
+cmd = json.loads(line[len("ENTRYPOINT"):])
+print("\n".join(cmd[1:cmd.index("-jar")]))
+PY
+)
+
+psql_super -d postgres <<SQL
+DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$role') THEN
+  CREATE ROLE $role LOGIN PASSWORD 'bench' NOSUPERUSER; END IF; END \$\$;
+CREATE DATABASE $db OWNER $role;
+SQL
+svc=""
+cleanup() {
+  [ -n "$svc" ] && kill "$svc" 2>/dev/null && wait "$svc" 2>/dev/null || true
+  psql_super -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+QUARKUS_PROFILE=dev QUARKUS_HTTP_PORT=$port \
+QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://$host:$pgport/$db" \
+QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$host:$pgport/$db" \
+QUARKUS_DATASOURCE_USERNAME=$role QUARKUS_DATASOURCE_PASSWORD=bench \
+CARDVAULT_DETOKENIZE_RATE_LIMIT_PER_MINUTE=1000000000 \
+  java -XX:MaxRAM=${limit_mib}m "${flags[@]}" -jar "$root/target/quarkus-app/quarkus-run.jar" > "$work/service.log" 2>&1 &
+svc=$!
+until curl -sf "localhost:$port/q/health/ready" >/dev/null; do
+  kill -0 "$svc" 2>/dev/null || { cat "$work/service.log"; exit 1; }
+  sleep 0.1
+done
+sleep 3
+rss_kib() { awk -v k="$1" '$1==k":" {print $2}' "/proc/$svc/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$svc/stat"; }
+idle=$(rss_kib VmRSS)
+heap_max=$(java -XX:MaxRAM=${limit_mib}m "${flags[@]}" -XX:+PrintFlagsFinal -version 2>/dev/null | awk '$2 == "MaxHeapSize" {print $4}')
+
+export CV_TOKEN
+CV_TOKEN=$("$root/keys-dev/mint-jwt.sh" --sub size-agent --groups tokenizer,detokenizer --tenant size --ttl 86400)
+hz=$(getconf CLK_TCK)
+load() { # script path label
+  local t0 c0 out rps non2xx cores
+  t0=$(date +%s%N); c0=$(cpu_ticks)
+  out=$(wrk -t2 -c"$c" -d"${duration}s" --timeout 10s -s "$here/lua/$1" "http://localhost:$port$2" 2>&1)
+  cores=$(awk -v dc="$(( $(cpu_ticks) - c0 ))" -v hz="$hz" -v ns="$(( $(date +%s%N) - t0 ))" 'BEGIN {printf "%.2f", dc / hz / (ns / 1e9)}')
+  rps=$(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); non2xx=${non2xx:-0}
+  echo "| $3 | $c | $rps | $non2xx | $cores |"
+}
+CV_SAVE="$work/tokens" load tokenize.lua /v1/tokens "tokenize" > "$work/rows"
+cat "$work"/tokens.* | shuf -n 5000 > "$work/tokens.txt"
+export CV_TOKENS="$work/tokens.txt"
+load reveal.lua /v1/tokens/x/detokenize "single reveal" >> "$work/rows"
+load batch.lua /v1/detokenizations "batch reveal (100)" >> "$work/rows"
+peak=$(rss_kib VmHWM)
+after=$(rss_kib VmRSS)
+
+out="$root/bench/results/container-size-$stamp.md"
+{
+  echo "# Pod sizing run $stamp"
+  echo
+  echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo); $(java -version 2>&1 | head -1); PostgreSQL at $host:$pgport on the same machine."
+  echo "JVM flags (image ENTRYPOINT): ${flags[*]}, with -XX:MaxRAM=${limit_mib}m standing for the container memory limit: max heap $(( heap_max / 1048576 )) MiB."
+  echo
+  echo "| load | connections | requests/s | non-2xx | CPU cores used by the service |"
+  echo "|---|---|---|---|---|"
+  cat "$work/rows"
+  echo
+  echo "RSS: idle $(( idle / 1024 )) MiB, after load $(( after / 1024 )) MiB, peak $(( peak / 1024 )) MiB (limit ${limit_mib} MiB)."
+} | tee "$out"
+echo "written to $out"
