@@ -35,6 +35,9 @@ public class HttpEdge {
     @Inject
     RequestAudit requestAudit;
 
+    @Inject
+    ShutdownGate shutdownGate;
+
     void install(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE).handler(this::onRequest);
         // A chunked HTTP/1.1 body has no Content-Length to check up front: read it here, up to the
@@ -61,6 +64,12 @@ public class HttpEdge {
         MDC.put("requestId", requestId);
         ctx.response().putHeader(RequestIds.HEADER, requestId);
         ctx.addEndHandler(ignored -> accessLog(ctx, requestId, start));
+
+        if (shutdownGate.closed()) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader("Retry-After", "1");
+            send(ctx, Problems.shuttingDown());
+            return;
+        }
 
         String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null && exceedsLimit(length)) {
@@ -143,7 +152,10 @@ public class HttpEdge {
             subject = user.getSecurityIdentity().getPrincipal().getName();
         }
         // Path only: no query string, no headers, no body. The log filter masks a PAN typed into a path.
-        ACCESS.infof("%s %s %d %d.%03dms sub=%s rid=%s", ctx.request().method(), ctx.normalizedPath(),
-                ctx.response().getStatusCode(), micros / 1000, micros % 1000, subject, requestId);
+        // A response that was never written (the connection closed first) has no status: say so
+        // instead of Vert.x' default 200.
+        String status = ctx.response().ended() ? Integer.toString(ctx.response().getStatusCode()) : "closed";
+        ACCESS.infof("%s %s %s %d.%03dms sub=%s rid=%s", ctx.request().method(), ctx.normalizedPath(),
+                status, micros / 1000, micros % 1000, subject, requestId);
     }
 }

@@ -71,6 +71,11 @@ public final class Problems {
                 "The service cannot complete this request right now; retry later.");
     }
 
+    public static Problem shuttingDown() {
+        return new Problem("service-unavailable", "Service Unavailable", 503,
+                "This instance is shutting down and takes no new requests; retry, another instance will answer.");
+    }
+
     public static Problem purposeNotAllowed() {
         return new Problem("purpose-not-allowed", "Forbidden", 403,
                 "This purpose is not allowed for revealing cards; use one of the configured purposes (see the API reference).");

@@ -1,0 +1,336 @@
+package dev.cardvault.deployment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.cardvault.database.EmbeddedPostgresServer;
+import dev.cardvault.testsupport.TestCards;
+import dev.cardvault.testsupport.TestJwt;
+
+/**
+ * Runs the packaged service the way the prod overlay's Deployment runs the image, without a
+ * cluster: the command is the Dockerfile's ENTRYPOINT; the environment, the Secret files (mode
+ * 0440, group = fsGroup), the writable {@code /tmp} and the probe paths are read from the rendered
+ * manifest; the root file system is read-only, the process runs as the manifest's non-root UID
+ * with no capabilities and no_new_privs. Its database is a real PostgreSQL reached through the
+ * values a CloudNativePG app Secret would hold. Then SIGTERM, as the kubelet sends it.
+ *
+ * <p>Needs root (mount namespace, chroot), as CI has; skipped otherwise.
+ */
+class ContainerIT {
+
+    private static final Path APP = Path.of("target/quarkus-app").toAbsolutePath();
+    // HTTP/1.1, as the ingress controller and kube-proxy'd clients speak to the pod. (Over cleartext
+    // HTTP/2 a stream opened while Quarkus sends its shutdown GOAWAY can lose its body: README.)
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    @TempDir
+    Path work;
+
+    @Test
+    void prodDeployment_startsReadOnlyAsNonRoot_servesWithItsSecrets_andDrainsOnSigterm() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")) && Kustomize.onPath("unshare") && Kustomize.onPath("setpriv"),
+                "needs root, unshare and setpriv to build the container sandbox");
+        JsonNode deployment = Kustomize.render(ManifestsTest.K8S.resolve("overlays/prod")).stream()
+                .filter(o -> o.path("kind").asText().equals("Deployment") && Kustomize.name(o).equals("cardvault"))
+                .findFirst().orElseThrow();
+        JsonNode pod = ManifestsTest.pod(deployment);
+        JsonNode container = ManifestsTest.container(deployment, "cardvault");
+        String uid = pod.path("securityContext").path("runAsUser").asText();
+        String gid = pod.path("securityContext").path("runAsGroup").asText();
+        String fsGroup = pod.path("securityContext").path("fsGroup").asText();
+
+        try (EmbeddedPostgresServer db = EmbeddedPostgresServer.start(work.resolve("pgdata"), false, true)) {
+            String dbPassword = "ci-" + Long.toHexString(new SecureRandom().nextLong());
+            try (Connection c = db.superuserConnection(); Statement s = c.createStatement()) {
+                s.execute("ALTER ROLE " + EmbeddedPostgresServer.USER + " PASSWORD '" + dbPassword + "'");
+            }
+            // What the platform team's Secrets hold: an identity provider key pair of our own
+            // (the prod profile refuses keys-dev), a fresh master key, CloudNativePG's app Secret.
+            KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+            rsa.initialize(2048);
+            KeyPair idp = rsa.generateKeyPair();
+            byte[] master = new byte[32];
+            new SecureRandom().nextBytes(master);
+            Map<String, Map<String, String>> secrets = Map.of(
+                    "cardvault-db-app", Map.of("host", "127.0.0.1", "port", Integer.toString(db.port()), "dbname",
+                            EmbeddedPostgresServer.DATABASE, "username", EmbeddedPostgresServer.USER, "password", dbPassword),
+                    "cardvault-jwt", Map.of("public.pem", "-----BEGIN PUBLIC KEY-----\n"
+                            + Base64.getMimeEncoder().encodeToString(idp.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n"),
+                    "cardvault-master-key", Map.of("master.key", Base64.getEncoder().encodeToString(master)));
+
+            int port = freePort();
+            Map<String, String> env = environment(container, secrets);
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(port)); // the container port, mapped as a runtime would
+            String issuer = env.get("MP_JWT_VERIFY_ISSUER");
+
+            Path log = work.resolve("container.log");
+            Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    sandboxScript(pod, container, secrets, uid, gid, fsGroup, env), "sandbox")
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                Map<String, String> probes = Map.of("startupProbe", "", "readinessProbe", "", "livenessProbe", "");
+                JsonNode startup = container.path("startupProbe");
+                long window = startup.path("periodSeconds").asLong() * startup.path("failureThreshold").asLong();
+                awaitStatus(p, log, port, startup.path("httpGet").path("path").asText(), 200, Duration.ofSeconds(window));
+                for (String probe : probes.keySet()) {
+                    assertEquals(200, status(port, container.path(probe).path("httpGet").path("path").asText()), probe);
+                }
+                // The JVM really runs as the pod would: non-root, no capabilities, no privilege gain, read-only root.
+                String proc = Files.readString(Path.of("/proc", Long.toString(p.pid()), "status"));
+                assertTrue(proc.contains("\nUid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid), proc);
+                assertTrue(proc.contains("\nCapEff:\t0000000000000000") && proc.contains("\nCapBnd:\t0000000000000000"), proc);
+                assertTrue(proc.contains("\nNoNewPrivs:\t1"), proc);
+                Path containerRoot = Path.of("/proc", Long.toString(p.pid()), "root");
+                for (String dir : List.of("", "deployments", "run/secrets/cardvault/jwt", "usr")) {
+                    IOException refused = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                            () -> Files.writeString(containerRoot.resolve(dir).resolve("probe"), "x"), "/" + dir + " is writable");
+                    assertTrue(String.valueOf(refused.getMessage()).contains("Read-only"), refused.toString());
+                }
+
+                // It works as the vault: tokenize and reveal with a token of "our" identity provider.
+                String pan = TestCards.randomVisa();
+                String agent = "Bearer " + TestJwt.as("agent").roles("tokenizer").tenant("acme").issuer(issuer).signedWith(idp.getPrivate()).mint();
+                String billing = "Bearer " + TestJwt.as("billing").roles("detokenizer").tenant("acme").issuer(issuer).signedWith(idp.getPrivate()).mint();
+                HttpResponse<String> created = post(port, "/v1/tokens", agent, "{\"pan\":\"" + pan + "\",\"expMonth\":12,\"expYear\":2040}");
+                assertEquals(201, created.statusCode(), () -> created.body() + "\n" + read(log));
+                String token = Kustomize.YAML.readTree(created.body()).path("token").asText();
+                HttpResponse<String> revealed = post(port, "/v1/tokens/" + token + "/detokenize", billing, "{\"purpose\":\"RECURRING_BILLING\"}");
+                assertEquals(200, revealed.statusCode(), () -> revealed.body() + "\n" + read(log));
+                assertEquals(pan, Kustomize.YAML.readTree(revealed.body()).path("pan").asText(), "the revealed card differs");
+                // A token from anyone else is refused: the mounted key is what verification uses.
+                assertEquals(401, post(port, "/v1/tokens", TestJwt.as("agent").roles("tokenizer").tenant("acme").issuer(issuer).bearer(),
+                        "{\"pan\":\"" + TestCards.randomVisa() + "\",\"expMonth\":12,\"expYear\":2040}").statusCode(),
+                        "a token signed with keys-dev material was accepted in prod");
+
+                // SIGTERM, as the kubelet sends it, while agents keep tokenizing.
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicInteger servedAfterSigterm = new AtomicInteger();
+                AtomicInteger serverErrors = new AtomicInteger();
+                AtomicInteger refused = new AtomicInteger();
+                AtomicInteger cut = new AtomicInteger();
+                AtomicBoolean terminating = new AtomicBoolean();
+                List<Thread> agents = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    Thread t = new Thread(() -> {
+                        while (!stop.get()) {
+                            try {
+                                int s = post(port, "/v1/tokens", agent, "{\"pan\":\"" + TestCards.randomVisa() + "\",\"expMonth\":1,\"expYear\":2041}").statusCode();
+                                if (s == 201 && terminating.get()) {
+                                    servedAfterSigterm.incrementAndGet();
+                                } else if (s == 503) {
+                                    refused.incrementAndGet(); // shutting down: retry elsewhere
+                                } else if (s >= 500) {
+                                    serverErrors.incrementAndGet();
+                                }
+                            } catch (IOException closed) {
+                                cut.incrementAndGet(); // no connection: the listener is gone
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    });
+                    t.start();
+                    agents.add(t);
+                }
+                Thread.sleep(500);
+                long sigterm = System.nanoTime();
+                terminating.set(true);
+                p.destroy(); // SIGTERM to the JVM: unshare, chroot, setpriv and env all exec'd into it
+                Duration delay = ManifestsTest.quarkusDuration(env.get("QUARKUS_SHUTDOWN_DELAY"));
+                awaitStatus(p, log, port, container.path("readinessProbe").path("httpGet").path("path").asText(), 503, delay);
+                assertEquals(200, status(port, container.path("livenessProbe").path("httpGet").path("path").asText()),
+                        "liveness must stay up while draining, or the kubelet restarts the pod instead of letting it finish");
+                long grace = pod.path("terminationGracePeriodSeconds").asLong();
+                assertTrue(p.waitFor(grace, TimeUnit.SECONDS), "still running after terminationGracePeriodSeconds: SIGKILL would follow");
+                long stoppedAfterMs = (System.nanoTime() - sigterm) / 1_000_000;
+                stop.set(true);
+                for (Thread t : agents) {
+                    t.join(10_000);
+                }
+                String out = read(log);
+                Files.writeString(Path.of("target/ContainerIT-container.log"), out);
+                System.out.printf("SIGTERM: stopped after %d ms; %d tokenizations served during the drain, %d refused with 503,"
+                        + " %d failed to connect%n", stoppedAfterMs, servedAfterSigterm.get(), refused.get(), cut.get());
+                List<String> lost = out.lines().filter(l -> l.matches(".*\\[car\\.access\\].* (GET|POST|PUT|DELETE) \\S+ closed .*")).toList();
+                assertEquals(List.of(), lost, "requests lost their response while draining");
+                assertTrue(servedAfterSigterm.get() > 0, "nothing served during the pre-shutdown delay");
+                assertEquals(0, serverErrors.get(), "server errors while draining");
+                assertTrue(stoppedAfterMs >= delay.toMillis(), "stopped before the delay was over: " + stoppedAfterMs + " ms");
+                assertFalse(out.contains(" ERROR "), "errors in the log:\n" + out);
+                assertFalse(out.contains(pan), "a card number in the log");
+                assertTrue(out.contains("Profile prod activated"), "not the prod profile:\n" + out);
+            } finally {
+                p.destroyForcibly();
+                p.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** The container's environment as the kubelet builds it: Secret values and $(VAR) references resolved. */
+    static Map<String, String> environment(JsonNode container, Map<String, Map<String, String>> secrets) {
+        Map<String, String> env = new LinkedHashMap<>();
+        Pattern ref = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
+        for (JsonNode e : container.path("env")) {
+            String value;
+            if (e.has("valueFrom")) {
+                JsonNode key = e.path("valueFrom").path("secretKeyRef");
+                assertFalse(key.isMissingNode(), "only Secret references are expected: " + e);
+                value = secrets.get(key.path("name").asText()).get(key.path("key").asText());
+                assertTrue(value != null, "no test value for " + key);
+            } else {
+                Matcher m = ref.matcher(e.path("value").asText());
+                StringBuilder sb = new StringBuilder();
+                while (m.find()) {
+                    m.appendReplacement(sb, Matcher.quoteReplacement(env.getOrDefault(m.group(1), m.group())));
+                }
+                m.appendTail(sb);
+                value = sb.toString();
+            }
+            env.put(e.path("name").asText(), value);
+        }
+        return env;
+    }
+
+    /**
+     * A shell script, run in a private mount namespace, that builds the container's file system
+     * (read-only root of bind mounts, tmpfs emptyDirs, Secret directories) and execs the image's
+     * ENTRYPOINT in it as the pod's user.
+     */
+    private String sandboxScript(JsonNode pod, JsonNode container, Map<String, Map<String, String>> secrets, String uid, String gid,
+            String fsGroup, Map<String, String> env) throws IOException {
+        Path root = Files.createDirectories(work.resolve("root"));
+        StringBuilder sh = new StringBuilder("set -eu\nR=" + root + "\nmount -t tmpfs -o mode=0755 rootfs \"$R\"\n");
+        // The image: the JRE and OS from the host, read-only; the fast-jar at /deployments.
+        for (String dir : List.of("usr", "etc", "bin", "sbin", "lib", "lib64", "lib32", "libx32")) {
+            Path host = Path.of("/" + dir);
+            if (Files.isSymbolicLink(host)) {
+                sh.append("ln -s ").append(Files.readSymbolicLink(host)).append(" \"$R/").append(dir).append("\"\n");
+            } else if (Files.isDirectory(host)) {
+                sh.append("mkdir \"$R/").append(dir).append("\"; mount --rbind -o ro /").append(dir).append(" \"$R/").append(dir)
+                        .append("\"; mount -o remount,bind,ro \"$R/").append(dir).append("\"\n");
+            }
+        }
+        sh.append("for d in dev proc sys; do mkdir \"$R/$d\"; mount --rbind /$d \"$R/$d\"; done\n");
+        sh.append("mkdir -p \"$R/deployments\"; mount --bind ").append(APP).append(" \"$R/deployments\"; mount -o remount,bind,ro \"$R/deployments\"\n");
+
+        Map<String, JsonNode> volumes = new LinkedHashMap<>();
+        pod.path("volumes").forEach(v -> volumes.put(v.path("name").asText(), v));
+        for (JsonNode m : container.path("volumeMounts")) {
+            JsonNode v = volumes.get(m.path("name").asText());
+            String target = "\"$R" + m.path("mountPath").asText() + "\"";
+            sh.append("mkdir -p ").append(target).append('\n');
+            if (v.has("emptyDir")) {
+                String size = v.path("emptyDir").path("sizeLimit").asText("64Mi").replace("Mi", "m");
+                sh.append("mount -t tmpfs -o size=").append(size).append(",mode=1777 emptydir ").append(target).append('\n');
+            } else if (v.has("secret")) {
+                Path dir = Files.createDirectories(work.resolve("secrets").resolve(v.path("name").asText()));
+                Map<String, String> data = secrets.get(v.path("secret").path("secretName").asText());
+                String mode = Integer.toOctalString(v.path("secret").path("defaultMode").asInt(0644));
+                for (JsonNode item : v.path("secret").path("items")) {
+                    Path f = dir.resolve(item.path("path").asText());
+                    Files.writeString(f, data.get(item.path("key").asText()));
+                    sh.append("chown 0:").append(fsGroup).append(' ').append(f).append("; chmod ").append(mode).append(' ').append(f).append('\n');
+                }
+                sh.append("mount --bind ").append(dir).append(' ').append(target).append("; mount -o remount,bind,ro ").append(target).append('\n');
+            } else {
+                throw new AssertionError("unexpected volume " + v);
+            }
+        }
+        sh.append("mount -o remount,ro \"$R\"\n"); // readOnlyRootFilesystem
+
+        List<String> entrypoint = ManifestsTest.texts(ManifestsTest.readJson(Files.readAllLines(Path.of("src/main/docker/Dockerfile.jvm")).stream()
+                .filter(l -> l.startsWith("ENTRYPOINT ")).findFirst().orElseThrow().substring("ENTRYPOINT ".length())));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        StringBuilder cmd = new StringBuilder("exec chroot \"$R\" setpriv --reuid=" + uid + " --regid=" + gid + " --groups=" + fsGroup
+                + " --bounding-set=-all --inh-caps=-all --no-new-privs env -i -C /deployments");
+        env.forEach((k, v) -> cmd.append(' ').append(quote(k + "=" + v)));
+        cmd.append(" PATH=/usr/bin:/bin LANG=C.UTF-8 ").append(quote(java)); // the image's "java" on PATH
+        entrypoint.subList(1, entrypoint.size()).forEach(a -> cmd.append(' ').append(quote(a)));
+        sh.append(cmd).append('\n');
+        Path script = work.resolve("sandbox.sh");
+        Files.writeString(script, sh);
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        return sh.toString();
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private int status(int port, String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private HttpResponse<String> post(int port, String path, String bearer, String body) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", bearer).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void awaitStatus(Process p, Path log, int port, String path, int expected, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        int last = -1;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = status(port, path);
+                if (last == expected) {
+                    return;
+                }
+            } catch (IOException notListening) {
+                assertTrue(p.isAlive(), () -> "the container exited:\n" + read(log));
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(path + " did not answer " + expected + " within " + within + " (last " + last + "):\n" + read(log));
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+}
