@@ -2,6 +2,7 @@ package dev.cardvault.deployment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -63,8 +64,8 @@ class ContainerIT {
 
     @Test
     void prodDeployment_startsReadOnlyAsNonRoot_servesWithItsSecrets_andDrainsOnSigterm() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")) && Kustomize.onPath("unshare") && Kustomize.onPath("setpriv"),
-                "needs root, unshare and setpriv to build the container sandbox");
+        assumeTrue("root".equals(System.getProperty("user.name")) && Kustomize.onPath("unshare") && Kustomize.onPath("setpriv")
+                && Kustomize.onPath("openssl"), "needs root, unshare and setpriv to build the container sandbox, openssl for the database's TLS");
         JsonNode deployment = Kustomize.render(ManifestsTest.K8S.resolve("overlays/prod")).stream()
                 .filter(o -> o.path("kind").asText().equals("Deployment") && Kustomize.name(o).equals("cardvault"))
                 .findFirst().orElseThrow();
@@ -76,9 +77,22 @@ class ContainerIT {
 
         try (EmbeddedPostgresServer db = EmbeddedPostgresServer.start(work.resolve("pgdata"), false, true)) {
             String dbPassword = "ci-" + Long.toHexString(new SecureRandom().nextLong());
+            // Like CloudNativePG: TLS with a server certificate from the cluster's own CA, and no
+            // connection without TLS, so the service only works if it speaks TLS and trusts that CA.
+            String caPem = serverTls(db);
             try (Connection c = db.superuserConnection(); Statement s = c.createStatement()) {
                 s.execute("ALTER ROLE " + EmbeddedPostgresServer.USER + " PASSWORD '" + dbPassword + "'");
+                s.execute("ALTER SYSTEM SET ssl_cert_file = '" + work.resolve("tls/server.crt") + "'");
+                s.execute("ALTER SYSTEM SET ssl_key_file = '" + work.resolve("tls/server.key") + "'");
+                s.execute("ALTER SYSTEM SET ssl = on");
+                Path hba = db.dataDir().resolve("pg_hba.conf");
+                Files.writeString(hba, Files.readString(hba).replaceAll("(?m)^host(\\s)", "hostssl$1"));
+                s.execute("SELECT pg_reload_conf()");
             }
+            Thread.sleep(500); // the reload is asynchronous
+            assertThrows(java.sql.SQLException.class, () -> java.sql.DriverManager.getConnection("jdbc:postgresql://localhost:"
+                    + db.port() + "/cardvault?sslmode=disable", EmbeddedPostgresServer.USER, dbPassword).close(),
+                    "the database still accepts connections without TLS");
             // What the platform team's Secrets hold: an identity provider key pair of our own
             // (the prod profile refuses keys-dev), a fresh master key, CloudNativePG's app Secret.
             KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
@@ -87,7 +101,8 @@ class ContainerIT {
             byte[] master = new byte[32];
             new SecureRandom().nextBytes(master);
             Map<String, Map<String, String>> secrets = Map.of(
-                    "cardvault-db-app", Map.of("host", "127.0.0.1", "port", Integer.toString(db.port()), "dbname",
+                    "cardvault-db-ca", Map.of("ca.crt", caPem),
+                    "cardvault-db-app", Map.of("host", "localhost", "port", Integer.toString(db.port()), "dbname",
                             EmbeddedPostgresServer.DATABASE, "username", EmbeddedPostgresServer.USER, "password", dbPassword),
                     "cardvault-jwt", Map.of("public.pem", "-----BEGIN PUBLIC KEY-----\n"
                             + Base64.getMimeEncoder().encodeToString(idp.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n"),
@@ -117,7 +132,7 @@ class ContainerIT {
                 assertTrue(proc.contains("\nNoNewPrivs:\t1"), proc);
                 Path containerRoot = Path.of("/proc", Long.toString(p.pid()), "root");
                 for (String dir : List.of("", "deployments", "run/secrets/cardvault/jwt", "usr")) {
-                    IOException refused = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                    IOException refused = assertThrows(IOException.class,
                             () -> Files.writeString(containerRoot.resolve(dir).resolve("probe"), "x"), "/" + dir + " is writable");
                     assertTrue(String.valueOf(refused.getMessage()).contains("Read-only"), refused.toString());
                 }
@@ -183,7 +198,9 @@ class ContainerIT {
                     t.join(10_000);
                 }
                 String out = read(log);
-                Files.writeString(Path.of("target/ContainerIT-container.log"), out);
+                // Kept where CI's card-number scan reads captured output (*-output.txt).
+                Files.createDirectories(Path.of("target/failsafe-reports"));
+                Files.writeString(Path.of("target/failsafe-reports/ContainerIT-container-output.txt"), out);
                 System.out.printf("SIGTERM: stopped after %d ms; %d tokenizations served during the drain, %d refused with 503,"
                         + " %d failed to connect%n", stoppedAfterMs, servedAfterSigterm.get(), refused.get(), cut.get());
                 List<String> lost = out.lines().filter(l -> l.matches(".*\\[car\\.access\\].* (GET|POST|PUT|DELETE) \\S+ closed .*")).toList();
@@ -199,6 +216,25 @@ class ContainerIT {
                 p.waitFor(30, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /** A CA and a server certificate for "localhost" signed by it (openssl); returns the CA certificate. */
+    private String serverTls(EmbeddedPostgresServer db) throws Exception {
+        Path tls = Files.createDirectories(work.resolve("tls"));
+        Files.writeString(tls.resolve("san.ext"), "subjectAltName=DNS:localhost\n");
+        run(tls, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=cardvault-test-ca",
+                "-keyout", "ca.key", "-out", "ca.crt");
+        run(tls, "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr");
+        run(tls, "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+                "-extfile", "san.ext", "-out", "server.crt");
+        Files.setPosixFilePermissions(tls.resolve("server.key"), PosixFilePermissions.fromString("rw-------"));
+        return Files.readString(tls.resolve("ca.crt"));
+    }
+
+    private static void run(Path dir, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", command) + ":\n" + out);
     }
 
     /** The container's environment as the kubelet builds it: Secret values and $(VAR) references resolved. */

@@ -163,19 +163,23 @@ final class Kustomize {
         });
     }
 
+    /** As kustomize orders them: the patch's items first, in patch order (merged where the base has them), then the rest of the base. */
     private static ArrayNode mergeList(ArrayNode current, ArrayNode patch, List<String> keys) {
-        ArrayNode merged = current.deepCopy();
-        ArrayNode added = YAML.createArrayNode();
+        List<JsonNode> rest = new ArrayList<>();
+        current.forEach(item -> rest.add(item.deepCopy()));
+        ArrayNode merged = YAML.createArrayNode();
         for (JsonNode item : patch) {
-            Optional<JsonNode> same = stream(merged).filter(m -> keys.stream().allMatch(k -> m.path(k).equals(item.path(k)))).findFirst();
+            Optional<JsonNode> same = rest.stream().filter(m -> keys.stream().allMatch(k -> m.path(k).equals(item.path(k)))).findFirst();
             if (same.isPresent()) {
+                rest.remove(same.get());
                 merge((ObjectNode) same.get(), (ObjectNode) item);
+                merged.add(same.get());
             } else {
-                added.add(item.deepCopy());
+                merged.add(item.deepCopy());
             }
         }
-        added.addAll(merged);
-        return added;
+        rest.forEach(merged::add);
+        return merged;
     }
 
     private static java.util.stream.Stream<JsonNode> stream(ArrayNode a) {

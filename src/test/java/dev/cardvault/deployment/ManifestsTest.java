@@ -218,7 +218,11 @@ class ManifestsTest {
             }
         }
         // The key files the service is told to read are where the secret volumes put them.
-        for (String setting : List.of("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "CARDVAULT_MASTER_KEY_FILE")) {
+        List<String> files = new ArrayList<>(List.of("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "CARDVAULT_MASTER_KEY_FILE"));
+        if (r.prod()) {
+            files.add("QUARKUS_DATASOURCE_REACTIVE_TRUST_CERTIFICATE_PEM_CERTS");
+        }
+        for (String setting : files) {
             Path file = Path.of(envValue(c, setting));
             boolean provided = false;
             for (JsonNode m : c.path("volumeMounts")) {
@@ -297,6 +301,51 @@ class ManifestsTest {
         return v.matches("\\d+s") ? Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1))) : Duration.parse(v);
     }
 
+    // --- configuration ------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @MethodSource("renderings")
+    void env_referencesOnlyVariablesDefinedBefore_andOnlySettingsTheServiceReadsAtRunTime(Rendering r) throws IOException {
+        Set<String> runtime = QuarkusSettings.runTimeEnvironmentVariables();
+        Set<String> ours = QuarkusSettings.cardvaultEnvironmentVariables();
+        for (JsonNode w : workloads(r)) {
+            for (JsonNode c : pod(w).path("containers")) {
+                Set<String> defined = new HashSet<>();
+                for (JsonNode e : c.path("env")) {
+                    String name = e.path("name").asText();
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)").matcher(e.path("value").asText());
+                    while (m.find()) {
+                        assertTrue(defined.contains(m.group(1)), r + ": " + name + " uses $(" + m.group(1)
+                                + ") before it is defined; the kubelet would pass it on literally");
+                    }
+                    defined.add(name);
+                    if (!container(r.api(), "cardvault").equals(c)) {
+                        continue; // PostgreSQL's own variables
+                    }
+                    if (name.startsWith("QUARKUS_") && !name.equals("QUARKUS_PROFILE")) {
+                        assertTrue(runtime.contains(name), r + ": " + name + " is not a run-time Quarkus setting (misspelt, or fixed at build time)");
+                    } else if (name.startsWith("CARDVAULT_")) {
+                        assertTrue(ours.contains(name), r + ": " + name + " is not a CardVault setting");
+                    } else if (name.startsWith("MP_JWT_")) {
+                        assertTrue(Set.of("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "MP_JWT_VERIFY_ISSUER").contains(name), r + ": " + name);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void prod_talksToPostgresqlOverVerifiedTls() {
+        for (Rendering r : renderings().filter(Rendering::prod).toList()) {
+            JsonNode c = container(r.api(), "cardvault");
+            assertTrue(envValue(c, "QUARKUS_DATASOURCE_JDBC_URL").endsWith("$(DB_JDBC_PARAMETERS)"));
+            assertTrue(envValue(c, "DB_JDBC_PARAMETERS").contains("sslmode=verify-full"), "Flyway's connection");
+            assertEquals("verify-full", envValue(c, "QUARKUS_DATASOURCE_REACTIVE_POSTGRESQL_SSL_MODE"), "the service's pool");
+            assertEquals("HTTPS", envValue(c, "QUARKUS_DATASOURCE_REACTIVE_HOSTNAME_VERIFICATION_ALGORITHM"));
+            assertTrue(envValue(c, "DB_JDBC_PARAMETERS").contains("sslrootcert=" + envValue(c, "QUARKUS_DATASOURCE_REACTIVE_TRUST_CERTIFICATE_PEM_CERTS")));
+        }
+    }
+
     // --- secrets ----------------------------------------------------------------------------
 
     @ParameterizedTest
@@ -325,11 +374,15 @@ class ManifestsTest {
                 }
             }
         }
-        assertEquals(expectedSecrets(), referencedSecrets(r), r + ": the Secrets the README tells operators to provide");
+        assertEquals(expectedSecrets(r), referencedSecrets(r), r + ": the Secrets the README tells operators to provide");
     }
 
-    static Set<String> expectedSecrets() {
-        return Set.of("cardvault-db-app", "cardvault-jwt", "cardvault-master-key", "cardvault-tls");
+    static Set<String> expectedSecrets(Rendering r) {
+        Set<String> names = new TreeSet<>(Set.of("cardvault-db-app", "cardvault-jwt", "cardvault-master-key", "cardvault-tls"));
+        if (r.prod()) {
+            names.add("cardvault-db-ca");
+        }
+        return names;
     }
 
     static Set<String> referencedSecrets(Rendering r) {
