@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,11 +63,13 @@ class ContainerIT {
     @TempDir
     Path work;
 
-    @Test
-    void prodDeployment_startsReadOnlyAsNonRoot_servesWithItsSecrets_andDrainsOnSigterm() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = { "prod", "dev" })
+    void deployment_startsReadOnlyAsNonRoot_servesWithItsSecrets_andDrainsOnSigterm(String overlay) throws Exception {
+        boolean prod = overlay.equals("prod");
         assumeTrue("root".equals(System.getProperty("user.name")) && Kustomize.onPath("unshare") && Kustomize.onPath("setpriv")
                 && Kustomize.onPath("openssl"), "needs root, unshare and setpriv to build the container sandbox, openssl for the database's TLS");
-        JsonNode deployment = Kustomize.render(ManifestsTest.K8S.resolve("overlays/prod")).stream()
+        JsonNode deployment = Kustomize.render(ManifestsTest.K8S.resolve("overlays").resolve(overlay)).stream()
                 .filter(o -> o.path("kind").asText().equals("Deployment") && Kustomize.name(o).equals("cardvault"))
                 .findFirst().orElseThrow();
         JsonNode pod = ManifestsTest.pod(deployment);
@@ -77,24 +80,18 @@ class ContainerIT {
 
         try (EmbeddedPostgresServer db = EmbeddedPostgresServer.start(work.resolve("pgdata"), false, true)) {
             String dbPassword = "ci-" + Long.toHexString(new SecureRandom().nextLong());
-            // Like CloudNativePG: TLS with a server certificate from the cluster's own CA, and no
-            // connection without TLS, so the service only works if it speaks TLS and trusts that CA.
-            String caPem = serverTls(db);
+            // prod, like CloudNativePG: TLS with a server certificate from the cluster's own CA, and
+            // no connection without TLS, so the service only works if it speaks TLS and trusts that
+            // CA. dev: the plain single PostgreSQL pod.
+            String caPem = prod ? serverTls(db) : "";
             try (Connection c = db.superuserConnection(); Statement s = c.createStatement()) {
                 s.execute("ALTER ROLE " + EmbeddedPostgresServer.USER + " PASSWORD '" + dbPassword + "'");
-                s.execute("ALTER SYSTEM SET ssl_cert_file = '" + work.resolve("tls/server.crt") + "'");
-                s.execute("ALTER SYSTEM SET ssl_key_file = '" + work.resolve("tls/server.key") + "'");
-                s.execute("ALTER SYSTEM SET ssl = on");
-                Path hba = db.dataDir().resolve("pg_hba.conf");
-                Files.writeString(hba, Files.readString(hba).replaceAll("(?m)^host(\\s)", "hostssl$1"));
-                s.execute("SELECT pg_reload_conf()");
             }
-            Thread.sleep(500); // the reload is asynchronous
-            assertThrows(java.sql.SQLException.class, () -> java.sql.DriverManager.getConnection("jdbc:postgresql://localhost:"
-                    + db.port() + "/cardvault?sslmode=disable", EmbeddedPostgresServer.USER, dbPassword).close(),
-                    "the database still accepts connections without TLS");
-            // What the platform team's Secrets hold: an identity provider key pair of our own
-            // (the prod profile refuses keys-dev), a fresh master key, CloudNativePG's app Secret.
+            if (prod) {
+                requireTls(db, dbPassword);
+            }
+            // What the platform team's Secrets hold (prod: an identity provider key pair of our own,
+            // as the prod profile refuses keys-dev; dev: what create-secrets.sh puts there).
             KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
             rsa.initialize(2048);
             KeyPair idp = rsa.generateKeyPair();
@@ -102,27 +99,29 @@ class ContainerIT {
             new SecureRandom().nextBytes(master);
             Map<String, Map<String, String>> secrets = Map.of(
                     "cardvault-db-ca", Map.of("ca.crt", caPem),
-                    "cardvault-db-app", Map.of("host", "localhost", "port", Integer.toString(db.port()), "dbname",
+                    "cardvault-db-app", Map.of("host", prod ? "localhost" : "127.0.0.1", "port", Integer.toString(db.port()), "dbname",
                             EmbeddedPostgresServer.DATABASE, "username", EmbeddedPostgresServer.USER, "password", dbPassword),
-                    "cardvault-jwt", Map.of("public.pem", "-----BEGIN PUBLIC KEY-----\n"
-                            + Base64.getMimeEncoder().encodeToString(idp.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n"),
+                    "cardvault-jwt", Map.of("public.pem", prod ? "-----BEGIN PUBLIC KEY-----\n"
+                            + Base64.getMimeEncoder().encodeToString(idp.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n"
+                            : Files.readString(TestJwt.devKeysDir().resolve("jwt-public.pem"))),
                     "cardvault-master-key", Map.of("master.key", Base64.getEncoder().encodeToString(master)));
 
             int port = freePort();
             Map<String, String> env = environment(container, secrets);
             env.put("QUARKUS_HTTP_PORT", Integer.toString(port)); // the container port, mapped as a runtime would
-            String issuer = env.get("MP_JWT_VERIFY_ISSUER");
+            String issuer = prod ? env.get("MP_JWT_VERIFY_ISSUER") : TestJwt.ISSUER;
+            java.security.PrivateKey signer = prod ? idp.getPrivate() : TestJwt.devKey();
 
             Path log = work.resolve("container.log");
             Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
                     sandboxScript(pod, container, secrets, uid, gid, fsGroup, env), "sandbox")
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
-                Map<String, String> probes = Map.of("startupProbe", "", "readinessProbe", "", "livenessProbe", "");
+                List<String> probes = List.of("startupProbe", "readinessProbe", "livenessProbe");
                 JsonNode startup = container.path("startupProbe");
                 long window = startup.path("periodSeconds").asLong() * startup.path("failureThreshold").asLong();
                 awaitStatus(p, log, port, startup.path("httpGet").path("path").asText(), 200, Duration.ofSeconds(window));
-                for (String probe : probes.keySet()) {
+                for (String probe : probes) {
                     assertEquals(200, status(port, container.path(probe).path("httpGet").path("path").asText()), probe);
                 }
                 // The JVM really runs as the pod would: non-root, no capabilities, no privilege gain, read-only root.
@@ -139,8 +138,8 @@ class ContainerIT {
 
                 // It works as the vault: tokenize and reveal with a token of "our" identity provider.
                 String pan = TestCards.randomVisa();
-                String agent = "Bearer " + TestJwt.as("agent").roles("tokenizer").tenant("acme").issuer(issuer).signedWith(idp.getPrivate()).mint();
-                String billing = "Bearer " + TestJwt.as("billing").roles("detokenizer").tenant("acme").issuer(issuer).signedWith(idp.getPrivate()).mint();
+                String agent = "Bearer " + TestJwt.as("agent").roles("tokenizer").tenant("acme").issuer(issuer).signedWith(signer).mint();
+                String billing = "Bearer " + TestJwt.as("billing").roles("detokenizer").tenant("acme").issuer(issuer).signedWith(signer).mint();
                 HttpResponse<String> created = post(port, "/v1/tokens", agent, "{\"pan\":\"" + pan + "\",\"expMonth\":12,\"expYear\":2040}");
                 assertEquals(201, created.statusCode(), () -> created.body() + "\n" + read(log));
                 String token = Kustomize.YAML.readTree(created.body()).path("token").asText();
@@ -148,9 +147,10 @@ class ContainerIT {
                 assertEquals(200, revealed.statusCode(), () -> revealed.body() + "\n" + read(log));
                 assertEquals(pan, Kustomize.YAML.readTree(revealed.body()).path("pan").asText(), "the revealed card differs");
                 // A token from anyone else is refused: the mounted key is what verification uses.
-                assertEquals(401, post(port, "/v1/tokens", TestJwt.as("agent").roles("tokenizer").tenant("acme").issuer(issuer).bearer(),
-                        "{\"pan\":\"" + TestCards.randomVisa() + "\",\"expMonth\":12,\"expYear\":2040}").statusCode(),
-                        "a token signed with keys-dev material was accepted in prod");
+                java.security.PrivateKey other = prod ? TestJwt.devKey() : TestJwt.untrustedKey();
+                assertEquals(401, post(port, "/v1/tokens", "Bearer " + TestJwt.as("agent").roles("tokenizer").tenant("acme").issuer(issuer)
+                        .signedWith(other).mint(), "{\"pan\":\"" + TestCards.randomVisa() + "\",\"expMonth\":12,\"expYear\":2040}").statusCode(),
+                        "a token signed with another key was accepted");
 
                 // SIGTERM, as the kubelet sends it, while agents keep tokenizing.
                 AtomicBoolean stop = new AtomicBoolean();
@@ -200,8 +200,8 @@ class ContainerIT {
                 String out = read(log);
                 // Kept where CI's card-number scan reads captured output (*-output.txt).
                 Files.createDirectories(Path.of("target/failsafe-reports"));
-                Files.writeString(Path.of("target/failsafe-reports/ContainerIT-container-output.txt"), out);
-                System.out.printf("SIGTERM: stopped after %d ms; %d tokenizations served during the drain, %d refused with 503,"
+                Files.writeString(Path.of("target/failsafe-reports/ContainerIT-" + overlay + "-container-output.txt"), out);
+                System.out.printf(overlay + ": SIGTERM: stopped after %d ms; %d tokenizations served during the drain, %d refused with 503,"
                         + " %d failed to connect%n", stoppedAfterMs, servedAfterSigterm.get(), refused.get(), cut.get());
                 List<String> lost = out.lines().filter(l -> l.matches(".*\\[car\\.access\\].* (GET|POST|PUT|DELETE) \\S+ closed .*")).toList();
                 assertEquals(List.of(), lost, "requests lost their response while draining");
@@ -210,12 +210,28 @@ class ContainerIT {
                 assertTrue(stoppedAfterMs >= delay.toMillis(), "stopped before the delay was over: " + stoppedAfterMs + " ms");
                 assertFalse(out.contains(" ERROR "), "errors in the log:\n" + out);
                 assertFalse(out.contains(pan), "a card number in the log");
-                assertTrue(out.contains("Profile prod activated"), "not the prod profile:\n" + out);
+                assertTrue(out.contains("Profile " + overlay + " activated"), "not the " + overlay + " profile:\n" + out);
             } finally {
                 p.destroyForcibly();
                 p.waitFor(30, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /** Server TLS on, and pg_hba accepting TLS connections only. */
+    private void requireTls(EmbeddedPostgresServer db, String dbPassword) throws Exception {
+        try (Connection c = db.superuserConnection(); Statement s = c.createStatement()) {
+            s.execute("ALTER SYSTEM SET ssl_cert_file = '" + work.resolve("tls/server.crt") + "'");
+            s.execute("ALTER SYSTEM SET ssl_key_file = '" + work.resolve("tls/server.key") + "'");
+            s.execute("ALTER SYSTEM SET ssl = on");
+            Path hba = db.dataDir().resolve("pg_hba.conf");
+            Files.writeString(hba, Files.readString(hba).replaceAll("(?m)^host(\\s)", "hostssl$1"));
+            s.execute("SELECT pg_reload_conf()");
+        }
+        Thread.sleep(500); // the reload is asynchronous
+        assertThrows(java.sql.SQLException.class, () -> java.sql.DriverManager.getConnection("jdbc:postgresql://localhost:"
+                + db.port() + "/cardvault?sslmode=disable", EmbeddedPostgresServer.USER, dbPassword).close(),
+                "the database still accepts connections without TLS");
     }
 
     /** A CA and a server certificate for "localhost" signed by it (openssl); returns the CA certificate. */

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -429,7 +428,7 @@ class ManifestsTest {
                 && texts(p.path("spec").path("policyTypes")).containsAll(List.of("Ingress", "Egress"))
                 && !p.path("spec").has("ingress") && !p.path("spec").has("egress")), r + ": no default-deny policy");
 
-        JsonNode apiLabels = pod(r.api()).isMissingNode() ? null : r.api().path("spec").path("template").path("metadata").path("labels");
+        JsonNode apiLabels = r.api().path("spec").path("template").path("metadata").path("labels");
         List<ObjectNode> forApi = policies.stream()
                 .filter(p -> !p.path("spec").path("podSelector").isEmpty()
                         && selects(p.path("spec").path("podSelector").path("matchLabels"), apiLabels))
@@ -641,9 +640,5 @@ class ManifestsTest {
 
     static JsonNode readJson(String json) throws IOException {
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
-    }
-
-    static String describe(List<ObjectNode> resources) {
-        return resources.stream().map(o -> o.path("kind").asText() + "/" + Kustomize.name(o)).collect(Collectors.joining(", "));
     }
 }

@@ -130,7 +130,8 @@ public final class TestJwt {
         throw new IllegalStateException("keys-dev/ not found above " + Path.of("").toAbsolutePath());
     }
 
-    private static PrivateKey devKey() throws Exception {
+    /** The keys-dev signing key: trusted in dev and test, refused in prod. */
+    public static PrivateKey devKey() throws Exception {
         if (devKey == null) {
             String pem = Files.readString(devKeysDir().resolve("jwt-private.pem"));
             String body = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
