@@ -1,0 +1,119 @@
+package dev.cardvault.deployment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.cardvault.testsupport.TestJwt;
+
+/**
+ * {@code k8s/overlays/dev/create-secrets.sh} against a stand-in for the cluster: a kubectl wrapper
+ * that answers "not found" (or "exists") to {@code get}, records what is applied, and hands
+ * {@code create --dry-run=client} and {@code kustomize} to the real kubectl. The Secrets it makes
+ * must be exactly the ones, with exactly the keys, that the dev overlay reads.
+ */
+class DevSecretsScriptTest {
+
+    @TempDir
+    Path work;
+
+    private Map<String, Map<String, byte[]>> run(boolean secretsExist) throws Exception {
+        Path bin = Files.createDirectories(work.resolve("bin"));
+        Path applied = work.resolve("applied.yaml");
+        Files.deleteIfExists(applied);
+        String real = List.of(System.getenv("PATH").split(":")).stream().map(d -> Path.of(d, "kubectl"))
+                .filter(Files::isExecutable).findFirst().orElseThrow().toString();
+        Path stub = bin.resolve("kubectl");
+        Files.writeString(stub, """
+                #!/usr/bin/env bash
+                if [ "$1" = "-n" ]; then shift 2; fi
+                case "$1" in
+                  get) [ "%s" = true ] ;;
+                  create) if [[ " $* " == *" --dry-run=client "* ]]; then exec %s "$@"; fi ;;
+                  apply) { cat; echo '---'; } >> %s ;;
+                  kustomize) exec %s "$@" ;;
+                  *) echo "unexpected kubectl $*" >&2; exit 2 ;;
+                esac
+                """.formatted(secretsExist, real, applied, real));
+        Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwx------"));
+        ProcessBuilder pb = new ProcessBuilder("bash", ManifestsTest.K8S.resolve("overlays/dev/create-secrets.sh").toString())
+                .redirectErrorStream(true);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "create-secrets.sh hangs");
+        assertEquals(0, p.exitValue(), "create-secrets.sh failed:\n" + out);
+
+        Map<String, Map<String, byte[]>> secrets = new TreeMap<>();
+        for (ObjectNode s : Kustomize.parse(Files.exists(applied) ? Files.readString(applied) : "")) {
+            assertEquals("Secret", s.path("kind").asText());
+            Map<String, byte[]> data = new TreeMap<>();
+            s.path("data").fields().forEachRemaining(e -> data.put(e.getKey(), Base64.getDecoder().decode(e.getValue().asText())));
+            secrets.put(Kustomize.name(s), data);
+        }
+        return secrets;
+    }
+
+    @Test
+    void createsEverySecretTheDevOverlayReads_withTheKeysItReads() throws Exception {
+        assumeTrue(Kustomize.onPath("kubectl") && Kustomize.onPath("openssl"), "needs kubectl (client only) and openssl");
+        Map<String, Map<String, byte[]>> secrets = run(false);
+
+        List<ObjectNode> dev = Kustomize.render(ManifestsTest.K8S.resolve("overlays/dev"));
+        Map<String, Set<String>> read = new HashMap<>();
+        for (ObjectNode o : dev) {
+            o.findValues("secretKeyRef").forEach(ref -> read.computeIfAbsent(ref.path("name").asText(), k -> new TreeSet<>())
+                    .add(ref.path("key").asText()));
+            for (JsonNode secret : o.findValues("secret")) {
+                secret.path("items").forEach(i -> read.computeIfAbsent(secret.path("secretName").asText(), k -> new TreeSet<>())
+                        .add(i.path("key").asText()));
+            }
+            o.path("spec").path("tls").forEach(t -> read.put(t.path("secretName").asText(), new TreeSet<>(Set.of("tls.crt", "tls.key"))));
+        }
+        assertEquals(read.keySet(), secrets.keySet(), "the Secrets the dev overlay names");
+        read.forEach((name, keys) -> assertEquals(keys, secrets.get(name).keySet(), name + ": keys"));
+
+        assertEquals(Files.readString(TestJwt.devKeysDir().resolve("jwt-public.pem")),
+                new String(secrets.get("cardvault-jwt").get("public.pem")), "the keys-dev public key, so mint-jwt.sh tokens work");
+        byte[] master = Base64.getDecoder().decode(new String(secrets.get("cardvault-master-key").get("master.key")).trim());
+        assertEquals(32, master.length, "a 256-bit master key");
+        assertTrue(!java.util.Arrays.equals(master, Base64.getDecoder().decode(Files.readString(TestJwt.devKeysDir().resolve("master.key")).trim())),
+                "a fresh master key, not keys-dev's");
+        assertTrue(new String(secrets.get("cardvault-db-app").get("password")).length() >= 20, "a random database password");
+        assertEquals("cardvault-db-rw", new String(secrets.get("cardvault-db-app").get("host")), "the dev PostgreSQL Service");
+
+        X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(secrets.get("cardvault-tls").get("tls.crt")));
+        String host = dev.stream().filter(o -> o.path("kind").asText().equals("Ingress")).findFirst().orElseThrow()
+                .path("spec").path("rules").get(0).path("host").asText();
+        assertTrue(cert.getSubjectAlternativeNames().stream().anyMatch(san -> host.equals(san.get(1))), "certificate for " + host);
+    }
+
+    @Test
+    void rerun_keepsTheMasterKeyAndPassword_andOnlyRefreshesTheJwtKey() throws Exception {
+        assumeTrue(Kustomize.onPath("kubectl") && Kustomize.onPath("openssl"), "needs kubectl (client only) and openssl");
+        assertEquals(Set.of("cardvault-jwt"), run(true).keySet(),
+                "an existing master key must never be replaced: every stored card would become unreadable");
+    }
+}
