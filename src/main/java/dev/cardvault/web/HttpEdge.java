@@ -65,7 +65,9 @@ public class HttpEdge {
         ctx.response().putHeader(RequestIds.HEADER, requestId);
         ctx.addEndHandler(ignored -> accessLog(ctx, requestId, start));
 
-        if (shutdownGate.closed()) {
+        // Health stays answerable until the server closes: readiness says DOWN, liveness UP, so
+        // the kubelet lets the drain finish instead of restarting the container.
+        if (shutdownGate.closed() && !ctx.normalizedPath().startsWith("/q/health")) {
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader("Retry-After", "1");
             send(ctx, Problems.shuttingDown());
             return;

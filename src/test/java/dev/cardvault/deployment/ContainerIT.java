@@ -158,6 +158,7 @@ class ContainerIT {
                 AtomicInteger serverErrors = new AtomicInteger();
                 AtomicInteger refused = new AtomicInteger();
                 AtomicInteger cut = new AtomicInteger();
+                AtomicInteger notConnected = new AtomicInteger();
                 AtomicBoolean terminating = new AtomicBoolean();
                 List<Thread> agents = new ArrayList<>();
                 for (int i = 0; i < 4; i++) {
@@ -172,8 +173,10 @@ class ContainerIT {
                                 } else if (s >= 500) {
                                     serverErrors.incrementAndGet();
                                 }
-                            } catch (IOException closed) {
-                                cut.incrementAndGet(); // no connection: the listener is gone
+                            } catch (java.net.ConnectException closed) {
+                                notConnected.incrementAndGet(); // the listener is gone: expected at the end
+                            } catch (IOException lost) {
+                                cut.incrementAndGet(); // connected, but no answer
                             } catch (InterruptedException e) {
                                 return;
                             }
@@ -190,8 +193,9 @@ class ContainerIT {
                 awaitStatus(p, log, port, container.path("readinessProbe").path("httpGet").path("path").asText(), 503, delay);
                 assertEquals(200, status(port, container.path("livenessProbe").path("httpGet").path("path").asText()),
                         "liveness must stay up while draining, or the kubelet restarts the pod instead of letting it finish");
-                long grace = pod.path("terminationGracePeriodSeconds").asLong();
-                assertTrue(p.waitFor(grace, TimeUnit.SECONDS), "still running after terminationGracePeriodSeconds: SIGKILL would follow");
+                long graceNanos = TimeUnit.SECONDS.toNanos(pod.path("terminationGracePeriodSeconds").asLong());
+                assertTrue(p.waitFor(graceNanos - (System.nanoTime() - sigterm), TimeUnit.NANOSECONDS),
+                        "still running after terminationGracePeriodSeconds: SIGKILL would follow");
                 long stoppedAfterMs = (System.nanoTime() - sigterm) / 1_000_000;
                 stop.set(true);
                 for (Thread t : agents) {
@@ -202,7 +206,8 @@ class ContainerIT {
                 Files.createDirectories(Path.of("target/failsafe-reports"));
                 Files.writeString(Path.of("target/failsafe-reports/ContainerIT-" + overlay + "-container-output.txt"), out);
                 System.out.printf(overlay + ": SIGTERM: stopped after %d ms; %d tokenizations served during the drain, %d refused with 503,"
-                        + " %d failed to connect%n", stoppedAfterMs, servedAfterSigterm.get(), refused.get(), cut.get());
+                        + " %d connected without an answer, %d could not connect%n", stoppedAfterMs, servedAfterSigterm.get(), refused.get(),
+                        cut.get(), notConnected.get());
                 List<String> lost = out.lines().filter(l -> l.matches(".*\\[car\\.access\\].* (GET|POST|PUT|DELETE) \\S+ closed .*")).toList();
                 assertEquals(List.of(), lost, "requests lost their response while draining");
                 assertTrue(servedAfterSigterm.get() > 0, "nothing served during the pre-shutdown delay");
@@ -228,10 +233,17 @@ class ContainerIT {
             Files.writeString(hba, Files.readString(hba).replaceAll("(?m)^host(\\s)", "hostssl$1"));
             s.execute("SELECT pg_reload_conf()");
         }
-        Thread.sleep(500); // the reload is asynchronous
-        assertThrows(java.sql.SQLException.class, () -> java.sql.DriverManager.getConnection("jdbc:postgresql://localhost:"
-                + db.port() + "/cardvault?sslmode=disable", EmbeddedPostgresServer.USER, dbPassword).close(),
-                "the database still accepts connections without TLS");
+        // The reload is asynchronous: wait until a connection without TLS is refused.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            try (Connection plain = java.sql.DriverManager.getConnection("jdbc:postgresql://localhost:" + db.port()
+                    + "/cardvault?sslmode=disable", EmbeddedPostgresServer.USER, dbPassword)) {
+                assertTrue(System.nanoTime() < deadline, "the database still accepts connections without TLS");
+                Thread.sleep(100);
+            } catch (java.sql.SQLException refusedWithoutTls) {
+                break;
+            }
+        }
     }
 
     /** A CA and a server certificate for "localhost" signed by it (openssl); returns the CA certificate. */

@@ -38,24 +38,37 @@ class DevSecretsScriptTest {
     @TempDir
     Path work;
 
-    private Map<String, Map<String, byte[]>> run(boolean secretsExist) throws Exception {
+    /** Cluster states the stand-in plays. */
+    enum Cluster { EMPTY, SECRETS_EXIST, UNREACHABLE }
+
+    private record Run(int exit, String output, Map<String, Map<String, byte[]>> secrets) {
+    }
+
+    private Run run(Cluster cluster) throws Exception {
         Path bin = Files.createDirectories(work.resolve("bin"));
         Path applied = work.resolve("applied.yaml");
         Files.deleteIfExists(applied);
         String real = List.of(System.getenv("PATH").split(":")).stream().map(d -> Path.of(d, "kubectl"))
                 .filter(Files::isExecutable).findFirst().orElseThrow().toString();
         Path stub = bin.resolve("kubectl");
+        // create: AlreadyExists / a connection failure / recorded as the object kubectl would send.
         Files.writeString(stub, """
                 #!/usr/bin/env bash
                 if [ "$1" = "-n" ]; then shift 2; fi
                 case "$1" in
-                  get) [ "%s" = true ] ;;
-                  create) if [[ " $* " == *" --dry-run=client "* ]]; then exec %s "$@"; fi ;;
-                  apply) { cat; echo '---'; } >> %s ;;
-                  kustomize) exec %s "$@" ;;
+                  create)
+                    if [[ " $* " == *" --dry-run=client "* ]]; then exec %1$s "$@"; fi
+                    case %2$s in
+                      SECRETS_EXIST) echo "Error from server (AlreadyExists): $2 already exists" >&2; exit 1 ;;
+                      UNREACHABLE) echo "Unable to connect to the server: i/o timeout" >&2; exit 1 ;;
+                    esac
+                    [ "$2" = namespace ] && exit 0
+                    { %1$s "$@" --dry-run=client -o yaml; echo '---'; } >> %3$s ;;
+                  apply) [ %2$s = UNREACHABLE ] && exit 1; { cat; echo '---'; } >> %3$s ;;
+                  kustomize) exec %1$s "$@" ;;
                   *) echo "unexpected kubectl $*" >&2; exit 2 ;;
                 esac
-                """.formatted(secretsExist, real, applied, real));
+                """.formatted(real, cluster, applied));
         Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwx------"));
         ProcessBuilder pb = new ProcessBuilder("bash", ManifestsTest.K8S.resolve("overlays/dev/create-secrets.sh").toString())
                 .redirectErrorStream(true);
@@ -63,7 +76,6 @@ class DevSecretsScriptTest {
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "create-secrets.sh hangs");
-        assertEquals(0, p.exitValue(), "create-secrets.sh failed:\n" + out);
 
         Map<String, Map<String, byte[]>> secrets = new TreeMap<>();
         for (ObjectNode s : Kustomize.parse(Files.exists(applied) ? Files.readString(applied) : "")) {
@@ -72,13 +84,15 @@ class DevSecretsScriptTest {
             s.path("data").fields().forEachRemaining(e -> data.put(e.getKey(), Base64.getDecoder().decode(e.getValue().asText())));
             secrets.put(Kustomize.name(s), data);
         }
-        return secrets;
+        return new Run(p.exitValue(), out, secrets);
     }
 
     @Test
     void createsEverySecretTheDevOverlayReads_withTheKeysItReads() throws Exception {
         assumeTrue(Kustomize.onPath("kubectl") && Kustomize.onPath("openssl"), "needs kubectl (client only) and openssl");
-        Map<String, Map<String, byte[]>> secrets = run(false);
+        Run run = run(Cluster.EMPTY);
+        assertEquals(0, run.exit(), run.output());
+        Map<String, Map<String, byte[]>> secrets = run.secrets();
 
         List<ObjectNode> dev = Kustomize.render(ManifestsTest.K8S.resolve("overlays/dev"));
         Map<String, Set<String>> read = new HashMap<>();
@@ -111,9 +125,21 @@ class DevSecretsScriptTest {
     }
 
     @Test
-    void rerun_keepsTheMasterKeyAndPassword_andOnlyRefreshesTheJwtKey() throws Exception {
+    void rerun_keepsTheMasterKeyAndPassword_andRefreshesOnlyTheJwtKeyAndCertificate() throws Exception {
         assumeTrue(Kustomize.onPath("kubectl") && Kustomize.onPath("openssl"), "needs kubectl (client only) and openssl");
-        assertEquals(Set.of("cardvault-jwt"), run(true).keySet(),
+        Run run = run(Cluster.SECRETS_EXIST);
+        assertEquals(0, run.exit(), run.output());
+        assertEquals(Set.of("cardvault-jwt", "cardvault-tls"), run.secrets().keySet(),
                 "an existing master key must never be replaced: every stored card would become unreadable");
+        assertTrue(run.output().contains("kept existing secret cardvault-master-key"), run.output());
+    }
+
+    @Test
+    void clusterUnreachable_failsWithoutWritingAnything() throws Exception {
+        assumeTrue(Kustomize.onPath("kubectl") && Kustomize.onPath("openssl"), "needs kubectl (client only) and openssl");
+        Run run = run(Cluster.UNREACHABLE);
+        assertTrue(run.exit() != 0, "a failure other than AlreadyExists must stop the script:\n" + run.output());
+        assertEquals(Set.of(), run.secrets().keySet());
+        assertTrue(run.output().contains("Unable to connect"), run.output());
     }
 }
