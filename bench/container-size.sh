@@ -18,13 +18,7 @@ port=${BENCH_PORT:-18081}
 work=$(mktemp -d /tmp/cardvault-size.XXXXXX)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 db="cardvault_size_${stamp,,}"
-role=cardvault_bench
-hostport=${pg_url#*@}; hostport=${hostport%%/*}; host=${hostport%%:*}; pgport=${hostport##*:}
-super=${pg_url#postgresql://}; super=${super%%@*}
 command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
-psql_super() { psql -h "$host" -p "$pgport" -U "$super" -v ON_ERROR_STOP=1 -qAt "$@"; }
-
-[ -f "$root/target/quarkus-app/quarkus-run.jar" ] || (cd "$root" && ./mvnw -B -q package -DskipTests)
 # The JVM flags of the image's ENTRYPOINT, between "java" and "-jar".
 mapfile -t flags < <(python3 - "$root/src/main/docker/Dockerfile.jvm" <<'PY'
 import json, sys
@@ -34,30 +28,8 @@ print("\n".join(cmd[1:cmd.index("-jar")]))
 PY
 )
 
-psql_super -d postgres <<SQL
-DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$role') THEN
-  CREATE ROLE $role LOGIN PASSWORD 'bench' NOSUPERUSER; END IF; END \$\$;
-CREATE DATABASE $db OWNER $role;
-SQL
-svc=""
-cleanup() {
-  [ -n "$svc" ] && kill "$svc" 2>/dev/null && wait "$svc" 2>/dev/null || true
-  psql_super -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-QUARKUS_PROFILE=dev QUARKUS_HTTP_PORT=$port \
-QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://$host:$pgport/$db" \
-QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$host:$pgport/$db" \
-QUARKUS_DATASOURCE_USERNAME=$role QUARKUS_DATASOURCE_PASSWORD=bench \
-CARDVAULT_DETOKENIZE_RATE_LIMIT_PER_MINUTE=1000000000 \
-  java -XX:MaxRAM=${limit_mib}m "${flags[@]}" -jar "$root/target/quarkus-app/quarkus-run.jar" > "$work/service.log" 2>&1 &
-svc=$!
-until curl -sf "localhost:$port/q/health/ready" >/dev/null; do
-  kill -0 "$svc" 2>/dev/null || { cat "$work/service.log"; exit 1; }
-  sleep 0.1
-done
+. "$here/lib.sh"
+start_service -XX:MaxRAM=${limit_mib}m "${flags[@]}"
 sleep 3
 rss_kib() { awk -v k="$1" '$1==k":" {print $2}' "/proc/$svc/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$svc/stat"; }

@@ -19,46 +19,12 @@ port=${BENCH_PORT:-18080}
 work=$(mktemp -d /tmp/cardvault-bench.XXXXXX)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 db="cardvault_bench_${stamp,,}"
-role=cardvault_bench
 
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -q wrk >/dev/null; }
 command -v pgbench >/dev/null || { echo "installing pgbench"; apt-get install -y -q postgresql-client >/dev/null; }
 
-# Split the URL for libpq tools.
-hostport=${pg_url#*@}; hostport=${hostport%%/*}; host=${hostport%%:*}; pgport=${hostport##*:}
-super=${pg_url#postgresql://}; super=${super%%@*}
-psql_super() { psql -h "$host" -p "$pgport" -U "$super" -v ON_ERROR_STOP=1 -qAt "$@"; }
-psql_bench() { psql -h "$host" -p "$pgport" -U "$role" -d "$db" -v ON_ERROR_STOP=1 -qAt "$@"; }
-
-[ -f "$root/target/quarkus-app/quarkus-run.jar" ] || (cd "$root" && ./mvnw -B -q package -DskipTests)
-
-psql_super -d postgres <<SQL
-DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$role') THEN
-  CREATE ROLE $role LOGIN PASSWORD 'bench' NOSUPERUSER; END IF; END \$\$;
-CREATE DATABASE $db OWNER $role;
-SQL
-svc=""
-cleanup() {
-  [ -n "$svc" ] && kill "$svc" 2>/dev/null && wait "$svc" 2>/dev/null || true
-  psql_super -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-export PGPASSWORD=bench
-start_ns=$(date +%s%N)
-QUARKUS_PROFILE=dev QUARKUS_HTTP_PORT=$port \
-QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://$host:$pgport/$db" \
-QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$host:$pgport/$db" \
-QUARKUS_DATASOURCE_USERNAME=$role QUARKUS_DATASOURCE_PASSWORD=bench \
-CARDVAULT_DETOKENIZE_RATE_LIMIT_PER_MINUTE=1000000000 \
-  java -jar "$root/target/quarkus-app/quarkus-run.jar" > "$work/service.log" 2>&1 &
-svc=$!
-until curl -sf "localhost:$port/q/health/ready" >/dev/null; do
-  kill -0 "$svc" 2>/dev/null || { cat "$work/service.log"; exit 1; }
-  sleep 0.05
-done
-startup_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+. "$here/lib.sh"
+start_service
 echo "service ready in ${startup_ms} ms (external PostgreSQL)"
 
 export CV_TOKEN

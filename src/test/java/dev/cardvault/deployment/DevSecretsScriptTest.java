@@ -48,8 +48,7 @@ class DevSecretsScriptTest {
         Path bin = Files.createDirectories(work.resolve("bin"));
         Path applied = work.resolve("applied.yaml");
         Files.deleteIfExists(applied);
-        String real = List.of(System.getenv("PATH").split(":")).stream().map(d -> Path.of(d, "kubectl"))
-                .filter(Files::isExecutable).findFirst().orElseThrow().toString();
+        String real = Kustomize.which("kubectl").orElseThrow().toString();
         Path stub = bin.resolve("kubectl");
         // create: AlreadyExists / a connection failure / recorded as the object kubectl would send.
         Files.writeString(stub, """

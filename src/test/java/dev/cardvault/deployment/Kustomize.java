@@ -97,13 +97,17 @@ final class Kustomize {
     }
 
     static boolean onPath(String command) {
-        String path = System.getenv().getOrDefault("PATH", "");
-        for (String d : path.split(java.io.File.pathSeparator)) {
+        return which(command).isPresent();
+    }
+
+    /** The executable {@code command} on PATH, like the shell would find it. */
+    static Optional<Path> which(String command) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             if (!d.isEmpty() && Files.isExecutable(Path.of(d, command))) {
-                return true;
+                return Optional.of(Path.of(d, command));
             }
         }
-        return false;
+        return Optional.empty();
     }
 
     /** Resources in a stable order (kind, namespace, name) for comparisons. */

@@ -408,19 +408,6 @@ class ManifestsTest {
         }
     }
 
-    @Test
-    void dev_createSecretsScript_createsEverySecretTheDevOverlayNames() throws IOException {
-        // Commands only: the header comment names every Secret too. DevSecretsScriptTest runs the script.
-        String script = Files.readAllLines(K8S.resolve("overlays/dev/create-secrets.sh")).stream()
-                .filter(l -> !l.trim().startsWith("#")).reduce("", (a, b) -> a + b + "\n");
-        for (Rendering r : renderings().filter(r -> !r.prod()).toList()) {
-            for (String secret : referencedSecrets(r)) {
-                assertTrue(script.matches("(?s).*create secret \\S+ " + secret + " .*") || script.matches("(?s).*refresh \\S+ " + secret + " .*"),
-                        "create-secrets.sh does not create " + secret);
-            }
-        }
-    }
-
     // --- network --------------------------------------------------------------------------
 
     @ParameterizedTest
