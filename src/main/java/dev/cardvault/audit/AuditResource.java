@@ -8,6 +8,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
@@ -19,6 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import dev.cardvault.auth.CurrentCaller;
 import dev.cardvault.auth.Roles;
+import dev.cardvault.card.CardShape;
 import dev.cardvault.card.CardValidationException;
 import dev.cardvault.card.Violation;
 import dev.cardvault.web.RequestAudit;
@@ -74,9 +76,16 @@ public class AuditResource {
                 throw new CardValidationException("type", "must be one of " + java.util.Arrays.toString(AuditType.values()));
             }
         }
+        if (CardShape.contains(Long.toString(afterSeq))) {
+            // Nothing of ours has such a position, and the page must not echo it as nextAfterSeq.
+            throw new NotFoundException();
+        }
         AuditContext ctx = requestAudit.context(caller.get());
+        // A card number given as a filter matches nothing: no token or subject is card-shaped.
+        boolean cardShapedFilter = CardShape.contains(token) || CardShape.contains(subject);
         return audit.record(ctx.event(AuditType.AUDIT_READ, Outcome.SUCCESS, null, null))
-                .flatMap(v -> repository.page(afterSeq, limit, type, token, subject))
+                .flatMap(v -> cardShapedFilter ? Uni.createFrom().item(List.<AuditRepository.StoredEvent> of())
+                        : repository.page(afterSeq, limit, type, token, subject))
                 .map(events -> new EventPage(events.stream().map(AuditResource::view).toList(),
                         events.isEmpty() ? afterSeq : events.get(events.size() - 1).seq()));
     }

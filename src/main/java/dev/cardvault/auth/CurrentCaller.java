@@ -29,13 +29,14 @@ public class CurrentCaller {
     }
 
     static Caller from(SecurityIdentity identity) {
-        if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
+        String subject = Caller.subjectOf(identity);
+        if (subject == null || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
             throw new UnauthorizedException();
         }
         Object tenant = jwt.getClaim(TenantClaim.NAME);
         if (!TenantClaim.isValid(tenant)) {
             throw new ForbiddenException();
         }
-        return new Caller(jwt.getSubject(), (String) tenant, identity.getRoles());
+        return new Caller(subject, (String) tenant, identity.getRoles());
     }
 }

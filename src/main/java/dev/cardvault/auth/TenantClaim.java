@@ -2,7 +2,9 @@ package dev.cardvault.auth;
 
 import java.util.regex.Pattern;
 
-/** The {@code tenant} claim rule of the contract. */
+import dev.cardvault.card.CardShape;
+
+/** The {@code tenant} claim rule of the contract; a card-shaped tenant ("4111-1111-...") is not one. */
 public final class TenantClaim {
 
     public static final String NAME = "tenant";
@@ -12,6 +14,6 @@ public final class TenantClaim {
     }
 
     public static boolean isValid(Object value) {
-        return value instanceof String s && PATTERN.matcher(s).matches();
+        return value instanceof String s && PATTERN.matcher(s).matches() && !CardShape.contains(s);
     }
 }

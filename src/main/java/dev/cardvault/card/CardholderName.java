@@ -24,7 +24,7 @@ public final class CardholderName {
         if (control) {
             throw new CardValidationException(FIELD, "must not contain control characters");
         }
-        if (PanScrubber.containsPan(name)) {
+        if (CardShape.contains(name)) {
             throw new CardValidationException(FIELD, "must not contain a card number");
         }
         return name;

@@ -35,6 +35,27 @@ public final class Luhn {
         return sum % 10 == 0;
     }
 
+    /** The same check over digit values (0–9) in {@code digits[from, to)}. */
+    public static boolean isValid(int[] digits, int from, int to) {
+        if (to - from < 2) {
+            return false;
+        }
+        int sum = 0;
+        boolean doubleIt = false;
+        for (int i = to - 1; i >= from; i--) {
+            int d = digits[i];
+            if (doubleIt) {
+                d *= 2;
+                if (d > 9) {
+                    d -= 9;
+                }
+            }
+            sum += d;
+            doubleIt = !doubleIt;
+        }
+        return sum % 10 == 0;
+    }
+
     public static boolean isValid(CharSequence digits) {
         return isValid(digits, 0, digits.length());
     }

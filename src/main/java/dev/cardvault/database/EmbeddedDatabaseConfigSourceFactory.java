@@ -21,7 +21,8 @@ import io.smallrye.config.PropertiesConfigSource;
  * Starts the embedded PostgreSQL before the datasources read their configuration, and supplies
  * their URLs. Does nothing when a database is configured ({@code quarkus.datasource.reactive.url}
  * or {@code quarkus.datasource.jdbc.url}, from any source, including {@code QUARKUS_DATASOURCE_*}
- * environment variables), when {@code cardvault.embedded-db.enabled=false}, and at build time.
+ * environment variables), when {@code cardvault.embedded-db.enabled=false}, and at build time. In
+ * any profile but dev and test, a missing database is an error, not a reason to start one.
  *
  * <p>Quarkus builds its configuration several times in one JVM (build step, static and runtime
  * init, dev-mode reloads, test restarts), each time in a fresh class loader, so the running server
@@ -40,9 +41,21 @@ public final class EmbeddedDatabaseConfigSourceFactory implements ConfigSourceFa
         if (ExecutionMode.current() == ExecutionMode.UNSET) {
             return List.of(); // build time: nothing to connect to yet
         }
+        return sources(context);
+    }
+
+    static Iterable<ConfigSource> sources(ConfigSourceContext context) {
         if (isSet(context, "quarkus.datasource.reactive.url") || isSet(context, "quarkus.datasource.jdbc.url")
                 || "false".equalsIgnoreCase(value(context, ENABLED, "true"))) {
             return List.of();
+        }
+        List<String> profiles = context.getProfiles();
+        if (!profiles.contains("dev") && !profiles.contains("test")) {
+            // A production vault never keeps cards in a database it started for itself.
+            throw new IllegalStateException("No database is configured for the " + String.join(",", profiles) + " profile: set "
+                    + "quarkus.datasource.reactive.url, quarkus.datasource.jdbc.url, quarkus.datasource.username and "
+                    + "quarkus.datasource.password (QUARKUS_DATASOURCE_*) to your PostgreSQL server. The embedded "
+                    + "PostgreSQL starts only in the dev and test profiles.");
         }
         boolean ephemeral = Boolean.parseBoolean(value(context, EPHEMERAL, "false"));
         int port = ephemeral ? startEphemeral() : startPersistent(Path.of(value(context, DATA_DIR, ".cardvault/pgdata")));

@@ -22,11 +22,17 @@ public final class DevMaterial {
     public static final String JWT_PUBLIC_KEY = "jwt-public.pem";
     public static final String MASTER_KEY = "master.key";
 
-    /** SHA-256 of the DER body of each committed dev key; a test checks them against the files. */
+    /** SHA-256 of the DER body of the committed dev JWT key; a test checks it against the file. */
     static final Set<String> FINGERPRINTS = Set.of(
-            "bb14f90b6ee422a34087bc413719a9ff3c97e671c5a25876065f0671e88add77", // jwt-public.pem
-            "8f4bc7f5361c23cc10dbafacc90fdafaa69d7359339e4ba68c84adc788523e2b" // master.key
+            "bb14f90b6ee422a34087bc413719a9ff3c97e671c5a25876065f0671e88add77" // jwt-public.pem
     );
+
+    /**
+     * The id of the committed dev master key ({@link dev.cardvault.keys.MasterKey#id()}, derived
+     * from the key itself): the key is recognised whatever file, encoding or setting it arrives
+     * through. A test checks it against keys-dev/master.key.
+     */
+    public static final String MASTER_KEY_ID = "mk-e22f0e91e987e75c";
 
     private DevMaterial() {
     }

@@ -12,6 +12,7 @@ import jakarta.interceptor.Interceptor;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
+import dev.cardvault.keys.MasterKeyProducer;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigUtils;
 
@@ -62,17 +63,25 @@ public class ProductionKeyGuard {
             problems.add("no master key is configured: set cardvault.master-key.file (CARDVAULT_MASTER_KEY_FILE) to a "
                     + "secret file holding 32 random bytes in base64, or cardvault.master-key.value");
         }
-        masterFile.ifPresent(f -> {
-            if (DevMaterial.isDevMaterialAt(f)) {
-                problems.add("cardvault.master-key.file points at the keys-dev/ development master key, which is public: "
-                        + "generate a production key (head -c 32 /dev/urandom | base64) and keep it in a secret store");
+        if (masterFile.isPresent() && DevMaterial.isDevLocation(masterFile.get())) {
+            problems.add("cardvault.master-key.file points into keys-dev/, the public development material: generate a "
+                    + "production key (head -c 32 /dev/urandom | base64) and keep it in a secret store");
+        } else if (masterFile.isPresent() || masterValue.isPresent()) {
+            try {
+                if (DevMaterial.MASTER_KEY_ID.equals(MasterKeyProducer.load(masterFile, masterValue).id())) {
+                    problems.add("the configured master key is the keys-dev/ development master key (id " + DevMaterial.MASTER_KEY_ID
+                            + "), which is public: generate a production key (head -c 32 /dev/urandom | base64) and keep it "
+                            + "in a secret store");
+                }
+            } catch (IllegalStateException e) {
+                problems.add(e.getMessage()); // names the setting and the rule, never key material
             }
-        });
-        masterValue.ifPresent(v -> {
-            if (DevMaterial.isDevContent(v)) {
-                problems.add("cardvault.master-key.value holds the keys-dev/ development master key: configure a production key");
-            }
-        });
+        }
+        if (config.getOptionalValue("mp.jwt.verify.audiences", String.class).filter(a -> !a.isBlank()).isEmpty()) {
+            problems.add("no token audience is configured: set mp.jwt.verify.audiences (MP_JWT_VERIFY_AUDIENCES) to the "
+                    + "audience your identity provider issues CardVault tokens for, so tokens minted for other services "
+                    + "are refused");
+        }
         if (config.getOptionalValue("mp.jwt.verify.issuer", String.class).isEmpty()) {
             problems.add("no token issuer is configured: set mp.jwt.verify.issuer (MP_JWT_VERIFY_ISSUER) to your "
                     + "identity provider's issuer URL");

@@ -28,6 +28,11 @@ public class MasterKeyProducer {
     @Produces
     @Singleton
     MasterKey masterKey() {
+        return load(file, value);
+    }
+
+    /** The master key these settings name; fails, saying what to configure, when they name none or both. */
+    public static MasterKey load(Optional<String> file, Optional<String> value) {
         if (file.isPresent() && value.isPresent()) {
             throw new IllegalStateException("Configure the master key once: either " + FILE + " or " + VALUE + ", not both");
         }

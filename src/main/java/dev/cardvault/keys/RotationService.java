@@ -5,6 +5,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,7 +18,7 @@ import dev.cardvault.audit.AuditContext;
 import dev.cardvault.audit.AuditType;
 import dev.cardvault.audit.Outcome;
 import dev.cardvault.card.CardValidationException;
-import dev.cardvault.card.PanScrubber;
+import dev.cardvault.card.CardShape;
 import dev.cardvault.crypto.Randomness;
 import dev.cardvault.crypto.SecretKey;
 import io.smallrye.mutiny.Uni;
@@ -33,6 +34,8 @@ import io.vertx.pgclient.PgException;
 public class RotationService {
 
     private static final Logger LOG = Logger.getLogger(RotationService.class);
+
+    private static final Pattern ID_SHAPE = Pattern.compile("^rot_[0-9a-f]{20}$");
 
     @ConfigProperty(name = "cardvault.keys.rotation.approvals-required", defaultValue = "1")
     int approvalsRequired;
@@ -60,12 +63,10 @@ public class RotationService {
         if (reason == null || reason.isBlank() || reason.length() > 500) {
             throw new CardValidationException("reason", "is required, at most 500 characters");
         }
-        if (PanScrubber.containsPan(reason)) {
+        if (CardShape.contains(reason)) {
             throw new CardValidationException("reason", "must not contain a card number");
         }
-        byte[] b = new byte[10];
-        Randomness.secure().nextBytes(b);
-        String id = "rot_" + HexFormat.of().formatHex(b);
+        String id = newId();
         OffsetDateTime expires = OffsetDateTime.now(ZoneOffset.UTC).plus(approvalTimeout);
         return rotations.insert(id, reason.strip(), who.subject(), expires)
                 .onFailure(e -> e instanceof PgException pg && "23505".equals(pg.getSqlState()))
@@ -74,7 +75,24 @@ public class RotationService {
                 .call(r -> audit.record(who.event(AuditType.KEY_ROTATION_REQUESTED, Outcome.SUCCESS, r.id(), null)));
     }
 
+    /** A rotation id as we make them; anything else in the path (a card number above all) is not found. */
+    public static boolean isWellFormedId(String id) {
+        return id != null && ID_SHAPE.matcher(id).matches() && !CardShape.contains(id);
+    }
+
+    static String newId() {
+        byte[] b = new byte[10];
+        Randomness.secure().nextBytes(b);
+        String id = "rot_" + HexFormat.of().formatHex(b);
+        // 20 hex characters may hold a Luhn-valid digit run; such an id would be refused in a path.
+        return isWellFormedId(id) ? id : newId();
+    }
+
     public Uni<Rotation> approve(AuditContext who, String id) {
+        if (!isWellFormedId(id)) {
+            return audit.record(who.event(AuditType.KEY_ROTATION_APPROVED, Outcome.FAILED, null, null))
+                    .onItem().transformToUni(v -> Uni.createFrom().failure(new RotationRefused(404, "rotation-not-found", "No such rotation.")));
+        }
         return rotations.expireIfDue(id)
                 .flatMap(v -> pool.withTransaction(tx -> rotations.find(tx, id, true).flatMap(found -> {
                     Rotation r = found.orElseThrow(() -> new RotationRefused(404, "rotation-not-found", "No such rotation."));
@@ -113,6 +131,9 @@ public class RotationService {
     }
 
     public Uni<Optional<Rotation>> find(String id) {
+        if (!isWellFormedId(id)) {
+            return Uni.createFrom().item(Optional.empty());
+        }
         return rotations.expireIfDue(id).flatMap(v -> rotations.find(id));
     }
 }

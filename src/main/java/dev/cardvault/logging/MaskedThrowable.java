@@ -1,6 +1,6 @@
 package dev.cardvault.logging;
 
-import dev.cardvault.card.PanScrubber;
+import dev.cardvault.card.CardShape;
 
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -32,7 +32,7 @@ final class MaskedThrowable extends Throwable {
         if (t == null || seen.put(t, Boolean.TRUE) != null) {
             return false;
         }
-        if (PanScrubber.containsPan(t.getMessage()) || PanScrubber.containsPan(t.getLocalizedMessage())) {
+        if (CardShape.contains(t.getMessage()) || CardShape.contains(t.getLocalizedMessage())) {
             return true;
         }
         for (Throwable s : t.getSuppressed()) {
@@ -48,7 +48,7 @@ final class MaskedThrowable extends Throwable {
         if (existing != null) {
             return existing;
         }
-        MaskedThrowable m = new MaskedThrowable(t.getClass().getName(), PanScrubber.scrub(t.getMessage()));
+        MaskedThrowable m = new MaskedThrowable(t.getClass().getName(), CardShape.mask(t.getMessage()));
         done.put(t, m);
         m.setStackTrace(t.getStackTrace());
         if (t.getCause() != null && t.getCause() != t) {

@@ -1,6 +1,6 @@
 package dev.cardvault.logging;
 
-import dev.cardvault.card.PanScrubber;
+import dev.cardvault.card.CardShape;
 
 import java.util.logging.Filter;
 import java.util.logging.LogRecord;
@@ -12,7 +12,8 @@ import io.quarkus.logging.LoggingFilter;
 /**
  * Every log record passes through here before any handler formats it (see
  * {@code quarkus.log.*.filter} in application.properties). The message, after parameter
- * substitution, and every throwable message in the cause chain are scrubbed of card numbers.
+ * substitution, every throwable message in the cause chain and every MDC value the pattern may
+ * print are masked wherever {@link CardShape} finds a card number.
  * The record is never dropped: masking must not hide that something happened.
  */
 @LoggingFilter(name = "pan-mask")
@@ -21,7 +22,7 @@ public final class PanMaskingLogFilter implements Filter {
     @Override
     public boolean isLoggable(LogRecord record) {
         String formatted = formatted(record);
-        String scrubbed = PanScrubber.scrub(formatted);
+        String scrubbed = CardShape.mask(formatted);
         if (scrubbed != formatted) {
             if (record instanceof ExtLogRecord ext) {
                 ext.setMessage(scrubbed, ExtLogRecord.FormatStyle.NO_FORMAT);
@@ -29,6 +30,15 @@ public final class PanMaskingLogFilter implements Filter {
                 record.setMessage(scrubbed);
             }
             record.setParameters(null);
+        }
+        if (record instanceof ExtLogRecord ext) {
+            // The values in the MDC are checked where they are set (request ids); this is the net
+            // under that, for whatever a library puts there.
+            for (var e : ext.getMdcCopy().entrySet()) {
+                if (CardShape.contains(e.getValue())) {
+                    ext.putMdc(e.getKey(), CardShape.mask(e.getValue()));
+                }
+            }
         }
         Throwable thrown = record.getThrown();
         if (thrown != null) {

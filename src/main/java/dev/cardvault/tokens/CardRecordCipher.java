@@ -24,7 +24,7 @@ public final class CardRecordCipher {
     public record CardRecord(String pan, int expMonth, int expYear, String cardholderName) {
         @Override
         public String toString() {
-            return "CardRecord[pan=" + dev.cardvault.card.PanScrubber.scrub(pan) + ", exp=" + expMonth + "/" + expYear + "]";
+            return "CardRecord[pan=" + dev.cardvault.card.CardShape.redact(pan) + ", exp=" + expMonth + "/" + expYear + "]";
         }
     }
 

@@ -25,7 +25,7 @@ public class PrivacyService {
     Audit audit;
 
     public Uni<Void> delete(AuditContext who, String token) {
-        if (!TokenGenerator.SHAPE.matcher(token).matches()) {
+        if (!TokenGenerator.isWellFormed(token)) {
             return audit.record(who.event(AuditType.TOKEN_DELETED, Outcome.FAILED, null, null))
                     .onItem().failWith(TokenNotFoundException::new);
         }

@@ -2,7 +2,11 @@ package dev.cardvault.tokens;
 
 import java.util.List;
 
-import dev.cardvault.card.PanScrubber;
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import dev.cardvault.card.CardNumberField;
+import dev.cardvault.card.CardShape;
+import dev.cardvault.card.ReferenceField;
 
 /** Request bodies of the reveal and privacy routes. */
 public final class RevealRequests {
@@ -15,23 +19,42 @@ public final class RevealRequests {
     }
 
     public static class Batch {
+        @ReferenceField
         public List<String> tokens;
         public String purpose;
     }
 
     public static class Erasure {
+        @CardNumberField
         public String pan;
 
         @Override
         public String toString() {
-            return "Erasure[pan=" + PanScrubber.scrub(pan) + "]";
+            return "Erasure[pan=" + CardShape.redact(pan) + "]";
         }
     }
 
-    /** A batch item for a token that is not there (unknown, other tenant, deleted, expired). */
-    public record NotFound(String token, String error) {
-        public static NotFound of(String token) {
-            return new NotFound(token, "NOT_FOUND");
+    /** A revealed card in a batch, at its position in the request. Prints masked. */
+    public record Revealed(int index, String token, String pan, int expMonth, int expYear, String cardholderName) {
+        static Revealed of(int index, RevealView card) {
+            return new Revealed(index, card.token(), card.pan(), card.expMonth(), card.expYear(), card.cardholderName());
+        }
+
+        @Override
+        public String toString() {
+            return "Revealed[index=" + index + ", token=" + token + ", pan=" + CardShape.redact(pan) + "]";
+        }
+    }
+
+    /**
+     * A batch item that is not there (unknown, other tenant, deleted, expired, or not a token at
+     * all). The value is echoed only when it is a well-formed token: a card number sent by mistake
+     * never comes back.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record NotFound(int index, String token, String error) {
+        public static NotFound of(int index, String wellFormedTokenOrNull) {
+            return new NotFound(index, wellFormedTokenOrNull, "NOT_FOUND");
         }
     }
 

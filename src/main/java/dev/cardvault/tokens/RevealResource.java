@@ -49,14 +49,14 @@ public class RevealResource {
     @POST
     @Path("/detokenizations")
     @RolesAllowed(Roles.DETOKENIZER)
-    @Operation(summary = "Reveal up to 100 cards", description = "Results in request order; NOT_FOUND for unknown, other "
-            + "tenant's, deleted or expired tokens. One audit event per token, all durable before any PAN is returned. "
+    @Operation(summary = "Reveal up to 100 cards", description = "Results in request order, each with its index; NOT_FOUND for unknown, other "
+            + "tenant's, deleted or expired tokens and for values that are not tokens (echoed only when well-formed). One audit event per token, all durable before any PAN is returned. "
             + "Each token counts against the per-subject rate limit.")
     @RequestBody(content = @Content(examples = @ExampleObject(name = "batch",
             value = "{\"tokens\": [\"tok_a\", \"tok_b\"], \"purpose\": \"RECURRING_BILLING\"}")))
     @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "results",
-            value = "{\"results\": [{\"token\": \"tok_a\", \"pan\": \"<card number, digits only>\", \"expMonth\": 1, \"expYear\": 2030, "
-                    + "\"cardholderName\": null}, {\"token\": \"tok_b\", \"error\": \"NOT_FOUND\"}]}")))
+            value = "{\"results\": [{\"index\": 0, \"token\": \"tok_a\", \"pan\": \"<card number, digits only>\", \"expMonth\": 1, \"expYear\": 2030, "
+                    + "\"cardholderName\": null}, {\"index\": 1, \"token\": \"tok_b\", \"error\": \"NOT_FOUND\"}]}")))
     @APIResponse(responseCode = "422", description = "0 or more than 100 tokens, or purpose missing")
     @APIResponse(responseCode = "429", description = "Per-subject reveal limit reached; see Retry-After")
     public Uni<Response> revealBatch(RevealRequests.Batch body) {
@@ -64,7 +64,10 @@ public class RevealResource {
         List<String> tokens = body == null || body.tokens == null ? List.of() : body.tokens;
         return reveals.revealAll(who, tokens, body == null ? null : body.purpose).map(items -> {
             List<Object> results = new ArrayList<>(items.size());
-            items.forEach(i -> results.add(i.card() != null ? i.card() : RevealRequests.NotFound.of(i.token())));
+            for (int i = 0; i < items.size(); i++) {
+                RevealService.Item item = items.get(i);
+                results.add(item.card() != null ? RevealRequests.Revealed.of(i, item.card()) : RevealRequests.NotFound.of(i, item.token()));
+            }
             return Response.ok(new RevealRequests.BatchResult(results)).header("Cache-Control", "no-store").build();
         });
     }

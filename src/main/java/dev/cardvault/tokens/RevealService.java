@@ -50,7 +50,7 @@ public class RevealService {
     @Inject
     Audit audit;
 
-    /** One batch item: a revealed card, or NOT_FOUND. */
+    /** One batch item: a revealed card, or NOT_FOUND; {@code token} is null unless the value was well-formed. */
     public record Item(String token, RevealView card) {
     }
 
@@ -91,7 +91,7 @@ public class RevealService {
             List<Uni<Void>> events = new ArrayList<>(tokens.size());
             for (String t : tokens) {
                 RevealView card = cards.get(t);
-                items.add(new Item(t, card));
+                items.add(new Item(wellFormed.contains(t) ? t : null, card));
                 // Only well-formed token values go into the trail: anything else is caller input.
                 events.add(audit.record(who.event(AuditType.DETOKENIZED, card != null ? Outcome.SUCCESS : Outcome.FAILED,
                         wellFormed.contains(t) ? t : null, purpose)));
@@ -136,7 +136,7 @@ public class RevealService {
     }
 
     private static String wellFormedOrNull(String token) {
-        return token != null && TokenGenerator.SHAPE.matcher(token).matches() ? token : null;
+        return TokenGenerator.isWellFormed(token) ? token : null;
     }
 
     /** A refused purpose is recorded only when it is a plain identifier (it is caller input). */

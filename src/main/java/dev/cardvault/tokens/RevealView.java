@@ -5,6 +5,6 @@ public record RevealView(String token, String pan, int expMonth, int expYear, St
 
     @Override
     public String toString() {
-        return "RevealView[token=" + token + ", pan=" + dev.cardvault.card.PanScrubber.scrub(pan) + "]";
+        return "RevealView[token=" + token + ", pan=" + dev.cardvault.card.CardShape.redact(pan) + "]";
     }
 }

@@ -3,6 +3,7 @@ package dev.cardvault.tokens;
 import java.security.SecureRandom;
 import java.util.regex.Pattern;
 
+import dev.cardvault.card.CardShape;
 import dev.cardvault.card.CardValidationException;
 import dev.cardvault.card.Luhn;
 import dev.cardvault.card.Pan;
@@ -18,10 +19,26 @@ public final class TokenGenerator {
     static final int RANDOM_CHARS = 24; // 24 × log2(62) ≈ 143 bits
     static final int MIN_RANDOM_DIGITS = 6;
     private static final char[] BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
-    /** What a token in a URL may look like; anything else is not a token of ours (404). */
-    public static final Pattern SHAPE = Pattern.compile("^(tok_[0-9A-Za-z]{22,64}|[0-9]{12,19})$");
+    private static final Pattern RANDOM_SHAPE = Pattern.compile("^tok_[0-9A-Za-z]{22,64}$");
+    private static final Pattern DIGITS_SHAPE = Pattern.compile("^[0-9]{12,19}$");
 
     private TokenGenerator() {
+    }
+
+    /**
+     * Whether a value in a token slot (path, query, batch item) can be one of our tokens:
+     * {@code tok_} and base62 with nothing card-shaped in it, or 12–19 digits that fail Luhn (as
+     * every format-preserving token does). Anything else, a card number above all, is answered as
+     * not found and never stored, echoed or logged as a token.
+     */
+    public static boolean isWellFormed(String value) {
+        if (value == null) {
+            return false;
+        }
+        if (RANDOM_SHAPE.matcher(value).matches()) {
+            return !CardShape.contains(value);
+        }
+        return DIGITS_SHAPE.matcher(value).matches() && !Luhn.isValid(value);
     }
 
     /** Rejects a format that cannot keep {@value #MIN_RANDOM_DIGITS} random digits for this PAN. */
@@ -43,7 +60,9 @@ public final class TokenGenerator {
                 } while (b >= 248); // 248 = 4 × 62: no modulo bias
                 out[i] = BASE62[b % 62];
             }
-            return RANDOM_PREFIX + new String(out);
+            String token = RANDOM_PREFIX + new String(out);
+            // 24 base62 characters hold a Luhn-valid 12-digit run about once in 10^10 draws: draw again.
+            return CardShape.contains(token) ? generate(format, pan) : token;
         }
         checkFormatFits(format, pan);
         String digits = pan.digits();

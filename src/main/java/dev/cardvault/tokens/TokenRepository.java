@@ -44,10 +44,36 @@ public class TokenRepository {
 
     /**
      * Writes new (non-deterministic) token rows inside the audit batch's transaction, so a token and
-     * its TOKEN_CREATED event share one commit. A row whose token value is taken is skipped, not
-     * overwritten (the caller retries with a new value).
+     * its TOKEN_CREATED event share one commit. Result {@code i} says whether row {@code i} was
+     * written. A row whose token value is taken, by an existing row or by an earlier row of the same
+     * batch (two format-preserving draws can coincide), is not written and not overwritten: its
+     * caller draws again.
      */
     public Uni<boolean[]> insertMany(io.vertx.mutiny.sqlclient.SqlClient tx, java.util.List<NewToken> rows) {
+        int n = rows.size();
+        boolean[] firstOfItsValue = new boolean[n];
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < n; i++) {
+            firstOfItsValue[i] = seen.add(rows.get(i).token());
+        }
+        java.util.List<NewToken> unique = new java.util.ArrayList<>(seen.size());
+        for (int i = 0; i < n; i++) {
+            if (firstOfItsValue[i]) {
+                unique.add(rows.get(i));
+            }
+        }
+        return insertDistinct(tx, unique).map(inserted -> {
+            boolean[] ok = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                // Values are distinct among the rows sent, so a returned value names exactly one of them.
+                ok[i] = firstOfItsValue[i] && inserted.contains(rows.get(i).token());
+            }
+            return ok;
+        });
+    }
+
+    /** One statement for rows with distinct token values; the values that were written. */
+    private Uni<java.util.Set<String>> insertDistinct(io.vertx.mutiny.sqlclient.SqlClient tx, java.util.List<NewToken> rows) {
         int n = rows.size();
         String[] token = new String[n], tenant = new String[n], format = new String[n], brand = new String[n], bin = new String[n],
                 last4 = new String[n], metadata = new String[n];
@@ -86,11 +112,7 @@ public class TokenRepository {
                 .map(result -> {
                     java.util.Set<String> inserted = new java.util.HashSet<>();
                     result.forEach(r -> inserted.add(r.getString("token")));
-                    boolean[] ok = new boolean[n];
-                    for (int i = 0; i < n; i++) {
-                        ok[i] = inserted.contains(token[i]);
-                    }
-                    return ok;
+                    return inserted;
                 });
     }
 

@@ -62,7 +62,7 @@ public class TokenService {
     }
 
     public Uni<TokenView> metadata(Caller caller, String token) {
-        if (!TokenGenerator.SHAPE.matcher(token).matches()) {
+        if (!TokenGenerator.isWellFormed(token)) {
             return Uni.createFrom().failure(new TokenNotFoundException());
         }
         return repository.find(token, caller.tenant())

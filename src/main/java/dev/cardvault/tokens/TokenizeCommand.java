@@ -7,15 +7,14 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 import dev.cardvault.card.CardValidationException;
 import dev.cardvault.card.CardholderName;
 import dev.cardvault.card.Expiry;
 import dev.cardvault.card.Pan;
-import dev.cardvault.card.PanScrubber;
+import dev.cardvault.card.CardShape;
+import dev.cardvault.card.SecurityCodeNames;
 import dev.cardvault.card.Violation;
 
 /** A tokenize request that passed every rule of the contract. */
@@ -24,9 +23,6 @@ public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, Tok
 
     static final int MAX_METADATA_ENTRIES = 20;
     static final int MAX_METADATA_LENGTH = 256;
-    /** Names under which callers send card security codes; such a body is refused outright. */
-    private static final Set<String> SECURITY_CODE_FIELDS = Set.of("cvc", "cvv", "cvc2", "cvv2", "cid", "csc",
-            "securitycode", "security_code", "cardverificationvalue", "cardsecuritycode");
 
     /**
      * Checks every field and reports all broken rules at once.
@@ -35,12 +31,6 @@ public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, Tok
      */
     public static TokenizeCommand validate(TokenizeRequest r, Clock clock) {
         List<Violation> v = new ArrayList<>();
-        for (String field : r.otherFields) {
-            if (SECURITY_CODE_FIELDS.contains(field.toLowerCase(Locale.ROOT))) {
-                v.add(new Violation("cvc", "must not be sent: card security codes are never accepted or stored (PCI DSS 3.3.1)"));
-                break;
-            }
-        }
         Pan pan = collect(v, () -> Pan.parse(r.pan));
         Expiry expiry = collect(v, () -> Expiry.of(r.expMonth, r.expYear, YearMonth.now(clock.withZone(ZoneOffset.UTC))));
         String name = collect(v, () -> CardholderName.validate(r.cardholderName));
@@ -92,7 +82,11 @@ public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, Tok
                 v.add(new Violation("metadata", "values must be strings of at most " + MAX_METADATA_LENGTH + " characters"));
                 return;
             }
-            if (PanScrubber.containsPan(e.getKey()) || PanScrubber.containsPan(e.getValue())) {
+            if (SecurityCodeNames.match(e.getKey()).isPresent()) {
+                v.add(new Violation("metadata", "must not hold card security codes, PINs or track data"));
+                return;
+            }
+            if (CardShape.contains(e.getKey()) || CardShape.contains(e.getValue())) {
                 v.add(new Violation("metadata", "must not hold card data (a value looks like a card number)"));
                 return;
             }

@@ -1,21 +1,19 @@
 package dev.cardvault.tokens;
 
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
 
-import com.fasterxml.jackson.annotation.JsonAnySetter;
-import com.fasterxml.jackson.annotation.JsonIgnore;
-
-import dev.cardvault.card.PanScrubber;
+import dev.cardvault.card.CardNumberField;
+import dev.cardvault.card.CardShape;
 
 /**
  * The body of POST /v1/tokens as received. Fields are plain strings and boxed numbers so that
  * every rule is checked (and reported) by {@link TokenizeCommand}, never by Jackson echoing input.
- * Unknown fields are remembered by name only; their values are dropped on arrival.
+ * Undeclared fields are dropped on arrival, after the card-data guard of the HTTP edge has checked
+ * them (a security-code name anywhere is refused).
  */
 public class TokenizeRequest {
 
+    @CardNumberField
     public String pan;
     public Integer expMonth;
     public Integer expYear;
@@ -25,16 +23,8 @@ public class TokenizeRequest {
     public String expiresAt;
     public Map<String, String> metadata;
 
-    @JsonIgnore
-    final Set<String> otherFields = new LinkedHashSet<>();
-
-    @JsonAnySetter
-    void other(String name, Object ignoredValue) {
-        otherFields.add(name); // the value (possibly a CVC) is never kept
-    }
-
     @Override
     public String toString() {
-        return "TokenizeRequest[pan=" + PanScrubber.scrub(pan) + ", format=" + format + "]";
+        return "TokenizeRequest[pan=" + CardShape.redact(pan) + ", format=" + format + "]";
     }
 }

@@ -7,6 +7,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
+import dev.cardvault.auth.Caller;
 import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.AuthenticationRedirectException;
@@ -149,15 +150,12 @@ public class HttpEdge {
 
     private static void accessLog(RoutingContext ctx, String requestId, long start) {
         long micros = (System.nanoTime() - start) / 1_000;
-        String subject = "-";
-        if (ctx.user() instanceof QuarkusHttpUser user && !user.getSecurityIdentity().isAnonymous()) {
-            subject = user.getSecurityIdentity().getPrincipal().getName();
-        }
+        String subject = ctx.user() instanceof QuarkusHttpUser user ? Caller.subjectOf(user.getSecurityIdentity()) : null;
         // Path only: no query string, no headers, no body. The log filter masks a PAN typed into a path.
         // A response that was never written (the connection closed first) has no status: say so
         // instead of Vert.x' default 200.
         String status = ctx.response().ended() ? Integer.toString(ctx.response().getStatusCode()) : "closed";
         ACCESS.infof("%s %s %s %d.%03dms sub=%s rid=%s", ctx.request().method(), ctx.normalizedPath(),
-                status, micros / 1000, micros % 1000, subject, requestId);
+                status, micros / 1000, micros % 1000, subject == null ? "-" : subject, requestId);
     }
 }

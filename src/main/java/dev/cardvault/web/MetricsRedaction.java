@@ -1,20 +1,22 @@
 package dev.cardvault.web;
 
-import jakarta.inject.Singleton;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 
-import dev.cardvault.card.PanScrubber;
+import dev.cardvault.card.CardShape;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.config.MeterFilter;
 
 /**
  * Metric labels are exported to whoever scrapes /q/metrics: a request path that never matched a
- * route template (a 401 before routing, a typo) would otherwise become a label verbatim. Such a
- * label is replaced when it carries anything card-shaped.
+ * route template (a 401 before routing, a typo) would otherwise become a label verbatim. A label
+ * holding anything card-shaped is replaced.
  */
 @Singleton
 public class MetricsRedaction {
+
+    static final String REDACTED = "REDACTED";
 
     @Produces
     @Singleton
@@ -24,7 +26,7 @@ public class MetricsRedaction {
             public Meter.Id map(Meter.Id id) {
                 boolean dirty = false;
                 for (Tag tag : id.getTagsAsIterable()) {
-                    if (PanScrubber.containsPan(tag.getValue()) || tag.getValue().matches(".*[0-9]{12,}.*")) {
+                    if (CardShape.contains(tag.getValue())) {
                         dirty = true;
                         break;
                     }
@@ -33,8 +35,7 @@ public class MetricsRedaction {
                     return id;
                 }
                 return id.replaceTags(id.getTags().stream()
-                        .map(t -> PanScrubber.containsPan(t.getValue()) || t.getValue().matches(".*[0-9]{12,}.*")
-                                ? Tag.of(t.getKey(), "REDACTED") : t)
+                        .map(t -> CardShape.contains(t.getValue()) ? Tag.of(t.getKey(), REDACTED) : t)
                         .toList());
             }
         };

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import dev.cardvault.audit.AuditUnavailableException;
-import dev.cardvault.auth.TenantClaimAugmentor;
+import dev.cardvault.auth.CallerIdentityAugmentor;
 import dev.cardvault.card.CardValidationException;
 import dev.cardvault.keys.RotationRefused;
 import dev.cardvault.tokens.RevealDenied;
@@ -49,7 +49,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e, RoutingContext ctx) {
-        boolean badTenant = Boolean.TRUE.equals(identity.getAttribute(TenantClaimAugmentor.TENANT_INVALID));
+        boolean badTenant = Boolean.TRUE.equals(identity.getAttribute(CallerIdentityAugmentor.TENANT_INVALID));
         requestAudit.denied(ctx, identity);
         return respond(ctx, badTenant ? Problems.forbiddenTenant() : Problems.forbiddenRole());
     }
@@ -60,8 +60,17 @@ public class ProblemMappers {
         return json(e, ctx);
     }
 
+    /** Card data or a security code in a request body: 422 naming the field, never the value. */
+    @ServerExceptionMapper
+    public Response inputRefused(InputRefused e, RoutingContext ctx) {
+        return respond(ctx, Problems.validation(List.of(new Problem.FieldError(e.field(), e.rule()))));
+    }
+
     @ServerExceptionMapper
     public Response json(JsonProcessingException e, RoutingContext ctx) {
+        if (e instanceof InputRefused refused) {
+            return inputRefused(refused, ctx);
+        }
         return respond(ctx, Problems.malformedJson(e instanceof JsonMappingException m ? safePath(m) : null));
     }
 
@@ -140,7 +149,7 @@ public class ProblemMappers {
         StringBuilder sb = new StringBuilder();
         for (JsonMappingException.Reference ref : e.getPath()) {
             if (ref.getFieldName() != null) {
-                if (!ref.getFieldName().matches("[A-Za-z][A-Za-z0-9_]{0,40}")) {
+                if (!ref.getFieldName().equals(CardDataGuard.quotable(ref.getFieldName()))) {
                     return null;
                 }
                 if (sb.length() > 0) {

@@ -14,6 +14,8 @@ import dev.cardvault.auth.TenantClaim;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.netty.util.NetUtil;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 
 /** Builds audit contexts from HTTP requests, and records every 401/403 on /v1 as ACCESS_DENIED. */
@@ -32,8 +34,25 @@ public class RequestAudit {
     }
 
     public static AuditContext of(String subject, String tenant, RoutingContext ctx) {
-        String ip = ctx == null || ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
-        return new AuditContext(subject, tenant, ip, ctx == null ? null : ctx.get(RequestIds.CONTEXT_KEY));
+        return new AuditContext(subject, tenant, ctx == null ? null : sourceIp(ctx), ctx == null ? null : ctx.get(RequestIds.CONTEXT_KEY));
+    }
+
+    /**
+     * The client's address (PCI DSS 10.2.2): behind a trusted proxy ({@code quarkus.http.proxy.*})
+     * the forwarded client, else the peer. A forwarded value that is not an IP literal (any text a
+     * client typed into X-Forwarded-For) is never recorded: the peer's address is.
+     */
+    static String sourceIp(RoutingContext ctx) {
+        String forwarded = ipLiteral(ctx.request().remoteAddress());
+        return forwarded != null ? forwarded : ipLiteral(ctx.request().connection() == null ? null : ctx.request().connection().remoteAddress());
+    }
+
+    private static String ipLiteral(SocketAddress address) {
+        if (address == null) {
+            return null;
+        }
+        String host = address.hostAddress() != null ? address.hostAddress() : address.host();
+        return host != null && (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) ? host : null;
     }
 
     /** ACCESS_DENIED for a 401/403 on /v1, with whatever is known of the caller. Never blocks the answer. */
@@ -45,10 +64,9 @@ public class RequestAudit {
         if (id == null && ctx.user() instanceof QuarkusHttpUser user) {
             id = user.getSecurityIdentity();
         }
-        String subject = null;
+        String subject = Caller.subjectOf(id);
         String tenant = null;
-        if (id != null && !id.isAnonymous()) {
-            subject = id.getPrincipal().getName();
+        if (subject != null) {
             if (id.getPrincipal() instanceof JsonWebToken jwt && TenantClaim.isValid(jwt.getClaim(TenantClaim.NAME))) {
                 tenant = jwt.getClaim(TenantClaim.NAME);
             }

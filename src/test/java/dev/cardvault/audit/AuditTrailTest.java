@@ -57,6 +57,24 @@ class AuditTrailTest {
                 .then().statusCode(200).extract().jsonPath().getList("events");
     }
 
+    @Test
+    void sourceIp_behindATrustedProxy_isTheForwardedClient_andNeverArbitraryText() {
+        // The test profile trusts loopback as a proxy (the prod overlay: the ingress controller).
+        String rid = "fwd-" + java.util.UUID.randomUUID();
+        given().header("Authorization", TestJwt.as("agent-9").roles("tokenizer").tenant("acme").bearer())
+                .header("X-Request-Id", rid).header("X-Forwarded-For", "203.0.113.7").contentType("application/json")
+                .body(cardBody()).post("/v1/tokens").then().statusCode(201);
+        assertEquals("203.0.113.7", eventWithRequestId("TOKEN_CREATED", rid).get("sourceIp"));
+
+        String card = TestCards.randomVisa();
+        String rid2 = "fwd-" + java.util.UUID.randomUUID();
+        given().header("Authorization", TestJwt.as("agent-9").roles("tokenizer").tenant("acme").bearer())
+                .header("X-Request-Id", rid2).header("X-Forwarded-For", card).contentType("application/json")
+                .body(cardBody()).post("/v1/tokens").then().statusCode(201);
+        Object ip = eventWithRequestId("TOKEN_CREATED", rid2).get("sourceIp");
+        assertTrue("127.0.0.1".equals(ip) || "0:0:0:0:0:0:0:1".equals(ip), "expected the peer address, got a forwarded non-address");
+    }
+
     private static Map<String, Object> eventWithRequestId(String type, String requestId) {
         // Denials are written in the background: allow a moment.
         for (int i = 0; i < 50; i++) {

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.cardvault.testsupport.TestCards;
 import dev.cardvault.testsupport.TestJwt;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
@@ -89,6 +90,55 @@ class AuthMatrixTest {
         String[] parts = TestJwt.as("alice").roles("tokenizer").mint().split("\\.");
         String otherPayload = TestJwt.as("mallory").roles("tokenizer", "detokenizer").mint().split("\\.")[1];
         assertUnauthorized(getWith("Bearer " + parts[0] + "." + otherPayload + "." + parts[2]));
+    }
+
+    @Test
+    void noSub_is401_evenWithAnotherNameClaim() {
+        // upn alone used to become the principal name: a caller without an identity of record.
+        assertUnauthorized(getWith(TestJwt.as(null).roles("tokenizer").claim("upn", "alice@example.com").bearer()));
+        assertUnauthorized(getWith(TestJwt.as(null).roles("tokenizer").bearer()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", " ", "\t" })
+    void blankSub_is401(String sub) {
+        assertUnauthorized(getWith(TestJwt.as(sub).roles("tokenizer").bearer()));
+    }
+
+    @Test
+    void cardShapedSub_is401() {
+        // A subject is written into every audit event: a card number there would be stored for good.
+        assertUnauthorized(getWith(TestJwt.as(TestCards.randomVisa()).roles("tokenizer").bearer()));
+        String card = TestCards.randomVisa();
+        assertUnauthorized(getWith(TestJwt.as("agent " + card.substring(0, 8) + " " + card.substring(8)).roles("tokenizer").bearer()));
+    }
+
+    @Test
+    void cardShapedTenant_is403() {
+        String card = TestCards.randomVisa();
+        String tenant = card.substring(0, 4) + "-" + card.substring(4, 8) + "-" + card.substring(8, 12) + "-" + card.substring(12);
+        getWith(TestJwt.as("alice").roles("tokenizer").tenant(tenant).bearer())
+                .statusCode(403).body("type", equalTo("https://cardvault.dev/problems/invalid-tenant"));
+    }
+
+    @Test
+    void noIat_is401() {
+        assertUnauthorized(getWith(TestJwt.as("alice").roles("tokenizer").noIssuedAt().bearer()));
+    }
+
+    @Test
+    void tokenOlderThanMaximumAge_is401_evenBeforeItExpires() {
+        Instant now = Instant.now();
+        assertUnauthorized(getWith(TestJwt.as("alice").roles("tokenizer").issuedAt(now.minusSeconds(2 * 3600))
+                .expiresAt(now.plusSeconds(3600)).bearer()));
+        getWith(TestJwt.as("alice").roles("tokenizer").issuedAt(now.minusSeconds(1800)).expiresAt(now.plusSeconds(3600)).bearer())
+                .statusCode(200);
+    }
+
+    @Test
+    void subject_isTheSubClaim_notUpn() {
+        getWith(TestJwt.as("alice").roles("tokenizer").claim("upn", "someone-else@example.com").bearer())
+                .statusCode(200).body("subject", equalTo("alice"));
     }
 
     @Test

@@ -111,6 +111,7 @@ class ContainerIT {
             Map<String, String> env = environment(container, secrets);
             env.put("QUARKUS_HTTP_PORT", Integer.toString(port)); // the container port, mapped as a runtime would
             String issuer = prod ? env.get("MP_JWT_VERIFY_ISSUER") : TestJwt.ISSUER;
+            String audience = env.get("MP_JWT_VERIFY_AUDIENCES");
             java.security.PrivateKey signer = prod ? idp.getPrivate() : TestJwt.devKey();
 
             Path log = work.resolve("container.log");
@@ -139,8 +140,8 @@ class ContainerIT {
 
                 // It works as the vault: tokenize and reveal with a token of "our" identity provider.
                 String pan = TestCards.randomVisa();
-                String agent = "Bearer " + TestJwt.as("agent").roles("tokenizer").tenant("acme").issuer(issuer).signedWith(signer).mint();
-                String billing = "Bearer " + TestJwt.as("billing").roles("detokenizer").tenant("acme").issuer(issuer).signedWith(signer).mint();
+                String agent = "Bearer " + TestJwt.as("agent").roles("tokenizer").tenant("acme").issuer(issuer).audience(audience).signedWith(signer).mint();
+                String billing = "Bearer " + TestJwt.as("billing").roles("detokenizer").tenant("acme").issuer(issuer).audience(audience).signedWith(signer).mint();
                 HttpResponse<String> created = post(port, "/v1/tokens", agent, "{\"pan\":\"" + pan + "\",\"expMonth\":12,\"expYear\":2040}");
                 assertEquals(201, created.statusCode(), () -> created.body() + "\n" + read(log));
                 String token = Kustomize.YAML.readTree(created.body()).path("token").asText();

@@ -326,7 +326,7 @@ class ManifestsTest {
                     } else if (name.startsWith("CARDVAULT_")) {
                         assertTrue(ours.contains(name), r + ": " + name + " is not a CardVault setting");
                     } else if (name.startsWith("MP_JWT_")) {
-                        assertTrue(Set.of("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "MP_JWT_VERIFY_ISSUER").contains(name), r + ": " + name);
+                        assertTrue(Set.of("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "MP_JWT_VERIFY_ISSUER", "MP_JWT_VERIFY_AUDIENCES").contains(name), r + ": " + name);
                     }
                 }
             }

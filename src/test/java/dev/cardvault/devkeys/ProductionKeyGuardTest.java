@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.cardvault.keys.FileMasterKey;
 import dev.cardvault.testsupport.TestJwt;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
@@ -31,7 +32,11 @@ class ProductionKeyGuardTest {
         if (!props.containsKey("cardvault.master-key.file") && !props.containsKey("none")) {
             all.putIfAbsent(PROD_MASTER, Base64.getEncoder().encodeToString(new byte[32]).replace('A', 'B'));
         }
+        if (!props.containsKey("none") && !props.containsKey("no-audience")) {
+            all.putIfAbsent("mp.jwt.verify.audiences", "cardvault");
+        }
         all.remove("none");
+        all.remove("no-audience");
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withSources(new PropertiesConfigSource(all, "test", 300)).build();
         return ProductionKeyGuard.check(config);
@@ -77,7 +82,8 @@ class ProductionKeyGuardTest {
     @Test
     void check_nothingConfigured_refusedNamingTheSettings() {
         List<String> problems = check(Map.of("none", ""));
-        assertEquals(3, problems.size(), problems.toString());
+        assertEquals(4, problems.size(), problems.toString());
+        assertTrue(String.join(" ", problems).contains("mp.jwt.verify.audiences"));
         assertTrue(String.join(" ", problems).contains("cardvault.master-key.file"));
         assertTrue(String.join(" ", problems).contains("mp.jwt.verify.publickey.location"));
         assertTrue(String.join(" ", problems).contains("mp.jwt.verify.issuer"));
@@ -109,8 +115,35 @@ class ProductionKeyGuardTest {
     }
 
     @Test
-    void fingerprints_matchTheCommittedDevKeys() throws Exception {
-        assertTrue(DevMaterial.isDevContent(Files.readString(TestJwt.devKeysDir().resolve("master.key"))));
+    void check_devMasterKeyReencoded_refusedByKeyId() throws Exception {
+        // The file reader takes base64 leniently (MIME: other characters are skipped), so the same
+        // key bytes can arrive as text that no byte comparison recognises. The key id does.
+        String base64 = Files.readString(TestJwt.devKeysDir().resolve("master.key")).trim();
+        StringBuilder disguised = new StringBuilder("#*#*#\n");
+        for (int i = 0; i < base64.length(); i++) {
+            disguised.append(base64.charAt(i)).append(i % 3 == 0 ? "*" : "");
+        }
+        Path file = tmp.resolve("master.key");
+        Files.writeString(file, disguised);
+        Map<String, String> props = Map.of("mp.jwt.verify.publickey.location", realProviderKey().toString(),
+                "mp.jwt.verify.issuer", "https://idp.example", "cardvault.master-key.file", file.toString());
+        List<String> problems = check(props);
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains(DevMaterial.MASTER_KEY_ID), problems.get(0));
+    }
+
+    @Test
+    void check_noAudience_refusedNamingTheSetting() throws Exception {
+        List<String> problems = check(Map.of("mp.jwt.verify.publickey.location", realProviderKey().toString(),
+                "mp.jwt.verify.issuer", "https://idp.example", "no-audience", ""));
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("mp.jwt.verify.audiences"), problems.get(0));
+    }
+
+    @Test
+    void devMaterial_matchesTheCommittedDevKeys() throws Exception {
+        assertEquals(DevMaterial.MASTER_KEY_ID, FileMasterKey.fromFile(TestJwt.devKeysDir().resolve("master.key")).id(),
+                "DevMaterial.MASTER_KEY_ID is stale: it must be the id of keys-dev/master.key");
         String pem = Files.readString(TestJwt.devKeysDir().resolve("jwt-public.pem"));
         assertTrue(DevMaterial.isDevContent(pem), "DevMaterial.FINGERPRINTS is stale: regenerate it from keys-dev/");
     }

@@ -5,10 +5,12 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -169,9 +171,61 @@ class KeyRotationTest {
     }
 
     @Test
+    void approvalByTokenWithoutSub_is401_andRotationStaysPending() throws Exception {
+        String id = request(ALICE, "no-sub approval attempt").then().statusCode(202).extract().path("id");
+        try {
+            String noSub = TestJwt.as(null).claim("upn", "mallory@example.com").roles("key-custodian").tenant("platform").bearer();
+            approve(noSub, id).then().statusCode(401).contentType("application/problem+json");
+            request(noSub, "another").then().statusCode(401);
+            given().header("Authorization", BOB).get("/v1/keys/rotations/" + id).then().statusCode(200)
+                    .body("state", equalTo("PENDING_APPROVAL")).body("approvals", org.hamcrest.Matchers.empty());
+        } finally {
+            expire(id);
+        }
+    }
+
+    @Test
+    void database_refusesSelfApproval_andUnnamedApprovers_whateverTheCode() throws Exception {
+        String id = request(ALICE, "database dual control").then().statusCode(202).extract().path("id");
+        try (Connection c = Db.connect(); Statement s = c.createStatement()) {
+            for (String update : List.of("approved_by = ARRAY[requested_by]", "approved_by = ARRAY[NULL]::text[]",
+                    "approved_by = ARRAY['  ']", "state = 'REWRAPPING', approved_at = now()", "requested_by = ''")) {
+                SQLException e = assertThrows(SQLException.class,
+                        () -> s.executeUpdate("UPDATE key_rotation SET " + update + " WHERE id = '" + id + "'"), update);
+                assertEquals("23514", e.getSQLState(), update + ": " + e.getMessage()); // check_violation
+            }
+        } finally {
+            expire(id);
+        }
+    }
+
+    @Test
+    void cardNumberAsRotationId_isNotFound_andNotStored() throws Exception {
+        String card = TestCards.randomVisa();
+        approve(BOB, card).then().statusCode(404).body(not(containsString(card.substring(6, 12))));
+        given().header("Authorization", BOB).get("/v1/keys/rotations/" + card).then().statusCode(404);
+        try (Connection c = Db.superuser(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM audit_event WHERE token LIKE '%" + card.substring(6, 12) + "%'")) {
+            rs.next();
+            assertEquals(0, rs.getInt(1));
+        }
+    }
+
+    private static void expire(String id) throws SQLException {
+        try (Connection c = Db.connect(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE key_rotation SET expires_at = now() - interval '1 second' WHERE id = '" + id + "'");
+        }
+        given().header("Authorization", ALICE).get("/v1/keys/rotations/" + id).then().body("state", equalTo("EXPIRED"));
+    }
+
+    @Test
     void requestReason_isRequired_andMayNotCarryACard() {
         request(ALICE, "").then().statusCode(422);
         request(ALICE, "exposed card 4111 1111 1111 1111").then().statusCode(422).body(not(containsString("4111")));
+        // Any separators: dots, non-breaking spaces, " - ".
+        request(ALICE, "card 4111.1111.1111.1111").then().statusCode(422).body("errors.field", org.hamcrest.Matchers.hasItem("reason"));
+        request(ALICE, "card 4111\u00a01111\u00a01111\u00a01111").then().statusCode(422);
+        request(ALICE, "card 4111 - 1111 - 1111 - 1111").then().statusCode(422);
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.cardvault.database.EmbeddedPostgresServer;
 import dev.cardvault.testsupport.TestJwt;
 
 /**
@@ -150,20 +151,41 @@ class PackagedJarIT {
     }
 
     @Test
-    void prodProfile_withDevKeys_refusesToStart_andSaysWhatToConfigure() throws Exception {
-        Path log = workDir.resolve("prod.log");
+    void prodProfile_withoutDatabase_refusesToStart_andStartsNoEmbeddedDatabase() throws Exception {
+        Path log = workDir.resolve("prod-nodb.log");
         Process p = start(Map.of(
                 "QUARKUS_PROFILE", "prod",
                 "QUARKUS_HTTP_PORT", Integer.toString(freePort()),
-                "MP_JWT_VERIFY_PUBLICKEY_LOCATION", TestJwt.devKeysDir().resolve("jwt-public.pem").toString(),
                 "MP_JWT_VERIFY_ISSUER", "https://idp.example/issuer"), log);
-        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "prod start with dev keys did not exit");
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "prod start without a database did not exit");
         String out = read(log);
         assertNotEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("refuses to start in the prod profile"), out);
-        assertTrue(out.contains("keys-dev"), out);
-        assertTrue(out.contains("mp.jwt.verify.publickey.location"), out);
-        assertFalse(Files.exists(workDir.resolve(".cardvault/pgdata/postmaster.pid")), "embedded database left running");
+        assertTrue(out.contains("No database is configured"), out);
+        assertTrue(out.contains("quarkus.datasource.reactive.url"), out);
+        assertFalse(Files.exists(workDir.resolve(".cardvault")), "an embedded database was started in prod");
+    }
+
+    @Test
+    void prodProfile_withDevKeys_refusesToStart_andSaysWhatToConfigure() throws Exception {
+        Path log = workDir.resolve("prod.log");
+        try (EmbeddedPostgresServer db = EmbeddedPostgresServer.start(workDir.resolve("external-pg"), false, true)) {
+            String host = "localhost:" + db.port() + "/" + EmbeddedPostgresServer.DATABASE;
+            Process p = start(Map.of(
+                    "QUARKUS_PROFILE", "prod",
+                    "QUARKUS_HTTP_PORT", Integer.toString(freePort()),
+                    "QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://" + host,
+                    "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://" + host,
+                    "QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgresServer.USER,
+                    "MP_JWT_VERIFY_PUBLICKEY_LOCATION", TestJwt.devKeysDir().resolve("jwt-public.pem").toString(),
+                    "MP_JWT_VERIFY_ISSUER", "https://idp.example/issuer"), log);
+            assertTrue(p.waitFor(90, TimeUnit.SECONDS), "prod start with dev keys did not exit");
+            String out = read(log);
+            assertNotEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("refuses to start in the prod profile"), out);
+            assertTrue(out.contains("keys-dev"), out);
+            assertTrue(out.contains("mp.jwt.verify.publickey.location"), out);
+            assertTrue(out.contains("mp.jwt.verify.audiences"), out);
+        }
     }
 
     @Test

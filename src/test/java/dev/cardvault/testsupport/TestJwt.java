@@ -33,6 +33,10 @@ public final class TestJwt {
     private final List<String> groups = new ArrayList<>();
     private String issuer = ISSUER;
     private Instant expiresAt = Instant.now().plusSeconds(600);
+    private Instant issuedAt;
+    private boolean withIssuedAt = true;
+    private String audience;
+    private final JsonObject extra = new JsonObject();
     private PrivateKey key;
 
     public static TestJwt as(String subject) {
@@ -59,6 +63,33 @@ public final class TestJwt {
 
     public TestJwt issuer(String issuer) {
         this.issuer = issuer;
+        return this;
+    }
+
+    /** {@code null}: no {@code sub} claim at all. */
+    public TestJwt subject(String subject) {
+        this.subject = subject;
+        return this;
+    }
+
+    public TestJwt issuedAt(Instant at) {
+        this.issuedAt = at;
+        return this;
+    }
+
+    public TestJwt noIssuedAt() {
+        this.withIssuedAt = false;
+        return this;
+    }
+
+    public TestJwt audience(String audience) {
+        this.audience = audience;
+        return this;
+    }
+
+    /** Any other claim, e.g. {@code upn}. */
+    public TestJwt claim(String name, Object value) {
+        extra.put(name, value);
         return this;
     }
 
@@ -100,11 +131,19 @@ public final class TestJwt {
         long now = Instant.now().getEpochSecond();
         JsonObject payload = new JsonObject()
                 .put("iss", issuer)
-                .put("sub", subject)
                 .put("groups", new JsonArray(groups))
-                .put("iat", Math.min(now, expiresAt.getEpochSecond() - 60))
                 .put("exp", expiresAt.getEpochSecond())
                 .put("jti", UUID.randomUUID().toString());
+        if (subject != null) {
+            payload.put("sub", subject);
+        }
+        if (withIssuedAt) {
+            payload.put("iat", issuedAt != null ? issuedAt.getEpochSecond() : Math.min(now, expiresAt.getEpochSecond() - 60));
+        }
+        if (audience != null) {
+            payload.put("aud", audience);
+        }
+        payload.mergeIn(extra);
         if (withTenant) {
             payload.put("tenant", tenant);
         }

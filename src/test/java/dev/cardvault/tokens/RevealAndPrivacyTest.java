@@ -111,11 +111,47 @@ class RevealAndPrivacyTest {
                 .body("results[1].error", equalTo("NOT_FOUND")).body("results[1].pan", nullValue())
                 .body("results[2].pan", equalTo(a)).body("results[2].cardholderName", equalTo("Ada L"))
                 .body("results[3].token", equalTo(other)).body("results[3].error", equalTo("NOT_FOUND"))
-                .body("results[4].error", equalTo("NOT_FOUND"))
-                .body("results[5].pan", equalTo(a));
+                .body("results[4].error", equalTo("NOT_FOUND")).body("results[4].index", equalTo(4))
+                .body("results[4]", not(org.hamcrest.Matchers.hasKey("token")))
+                .body("results[5].pan", equalTo(a)).body("results[5].index", equalTo(5));
         List<Map<String, Object>> events = given().header("Authorization", as("qsa", "platform", "auditor"))
                 .get("/v1/audit/events?limit=1000&type=DETOKENIZED&subject=" + subject).then().extract().jsonPath().getList("events");
         assertEquals(6, events.stream().filter(e -> rid.equals(e.get("requestId"))).count());
+    }
+
+    @Test
+    void cardNumberInATokenSlot_isNotFound_neverEchoed_neverStored() throws Exception {
+        String card = TestCards.randomVisa();
+        String spaced = card.substring(0, 4) + " " + card.substring(4, 8) + " " + card.substring(8, 12) + " " + card.substring(12);
+        String billing = as("billing-slots", "acme", "detokenizer", "tokenizer", "privacy-officer");
+        String rid = "slots-" + UUID.randomUUID();
+        Response r = given().header("Authorization", billing).header("X-Request-Id", rid).contentType("application/json")
+                .body(new JsonObject().put("tokens", new JsonArray(List.of(card, spaced))).put("purpose", "RECURRING_BILLING").encode())
+                .post("/v1/detokenizations");
+        r.then().statusCode(200).body("results[0].index", equalTo(0)).body("results[0].error", equalTo("NOT_FOUND"))
+                .body("results[0]", not(org.hamcrest.Matchers.hasKey("token"))).body("results[1].index", equalTo(1));
+        assertFalse(r.asString().contains(card.substring(6, 12)), "the batch echoed the card");
+        given().header("Authorization", billing).header("X-Request-Id", rid).get("/v1/tokens/" + card).then().statusCode(404);
+        reveal(billing, card, "RECURRING_BILLING").then().statusCode(404).body(not(containsString(card.substring(6, 12))));
+        given().header("Authorization", billing).header("X-Request-Id", rid).delete("/v1/tokens/" + card).then().statusCode(404);
+        // The attempts are in the trail, without the card.
+        List<Map<String, Object>> events = given().header("Authorization", as("qsa", "platform", "auditor"))
+                .get("/v1/audit/events?limit=1000&subject=billing-slots").then().extract().jsonPath().getList("events");
+        assertTrue(events.stream().filter(e -> rid.equals(e.get("requestId"))).count() >= 3, "attempts not audited");
+        try (java.sql.Connection c = Db.superuser(); java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM audit_event WHERE audit_event::text LIKE '%"
+                        + card.substring(6, 12) + "%'")) {
+            rs.next();
+            assertEquals(0, rs.getInt(1), "a card number sent as a token was stored in the audit trail");
+        }
+    }
+
+    @Test
+    void cardShapedPurpose_is422_namingTheField() {
+        String card = TestCards.randomVisa();
+        reveal(as("billing-p", "acme", "detokenizer"), "tok_missing0000000000000000", card.substring(0, 8) + "." + card.substring(8))
+                .then().statusCode(422).body("errors.field", org.hamcrest.Matchers.hasItem("purpose"))
+                .body(not(containsString(card.substring(6, 12))));
     }
 
     @Test

@@ -35,6 +35,7 @@ import dev.cardvault.testsupport.TestCards;
 import dev.cardvault.testsupport.TestJwt;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /** POST /v1/tokens and GET /v1/tokens/{token} as an agent widget and a billing system use them. */
@@ -189,11 +190,51 @@ class TokenApiTest {
         assertNoDigitsFrom(bad, r.asString());
     }
 
+    /** A card number written the ways people write one outside a card field. */
+    static List<String> disguised(String card) {
+        String a = card.substring(0, 4), b = card.substring(4, 8), c = card.substring(8, 12), d = card.substring(12);
+        return List.of(String.join("  ", a, b, c, d), String.join(".", a, b, c, d), String.join("\u00a0", a, b, c, d),
+                String.join(" - ", a, b, c, d), String.join("/", a, b, c, d), String.join("_", a, b, c, d),
+                String.join("\u2009", a, b, c, d), String.join("%20", a, b, c, d), "ref:" + card + ";");
+    }
+
+    @Test
+    void cardNumberInMetadataOrName_anySeparators_is422_namingTheField_andNothingStored() throws Exception {
+        String card = TestCards.randomVisa();
+        for (String text : disguised(card)) {
+            Response meta = tokenize("acme", card(TestCards.randomVisa()).put("metadata", new JsonObject().put("note", "pay " + text)));
+            meta.then().statusCode(422).contentType("application/problem+json").body("errors.field", hasItem("metadata"));
+            assertFalse(meta.asString().contains(card.substring(6, 12)));
+            tokenize("acme", card(TestCards.randomVisa()).put("metadata", new JsonObject().put(text, "x"))).then().statusCode(422)
+                    .body("errors.field", hasItem("metadata"));
+            tokenize("acme", card(TestCards.randomVisa()).put("cardholderName", "M " + text)).then().statusCode(422)
+                    .body("errors.field", hasItem("cardholderName"));
+        }
+        try (java.sql.Connection c = Db.superuser(); java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM token WHERE metadata::text LIKE '%"
+                        + card.substring(8, 12) + "%'")) {
+            rs.next();
+            assertEquals(0, rs.getInt(1), "metadata holding the card was stored");
+        }
+    }
+
+    @Test
+    void securityCodeAnywhereInTheBody_isRefused() {
+        for (JsonObject body : List.of(card(TestCards.randomVisa()).put("metadata", new JsonObject().put("cvv", "123")),
+                card(TestCards.randomVisa()).put("metadata", new JsonObject().put("Security_Code", "123")),
+                card(TestCards.randomVisa()).put("extra", new JsonObject().put("card", new JsonObject().put("cvc2", 123))),
+                card(TestCards.randomVisa()).put("payment", new JsonArray().add(new JsonObject().put("CVV", "123"))))) {
+            Response r = tokenize("acme", body);
+            r.then().statusCode(422).contentType("application/problem+json").body("errors", not(org.hamcrest.Matchers.empty()));
+            assertFalse(r.asString().contains("123"), r.asString());
+        }
+    }
+
     @Test
     void cvc_isRefused_andNeverEchoed() {
         for (String field : new String[] { "cvc", "cvv", "CVV2" }) {
             Response r = tokenize("acme", card(TestCards.randomVisa()).put(field, "737"));
-            r.then().statusCode(422).body("errors.field", hasItem("cvc"));
+            r.then().statusCode(422).body("errors.field", hasItem(field.toLowerCase(java.util.Locale.ROOT)));
             assertFalse(r.asString().contains("737"), r.asString());
         }
     }

@@ -19,6 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import dev.cardvault.testsupport.TestCards;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 
 import dev.cardvault.testsupport.TestJwt;
 import io.quarkus.test.junit.QuarkusTest;
@@ -73,7 +76,7 @@ class ProblemJsonTest {
     @Test
     void malformedJson_is400_andDoesNotEchoTheBody() {
         assertProblem(given().header("Authorization", token()).contentType("application/json")
-                .body("{\"name\": \"" + PAN + "\", ").post("/v1/test-probe"), 400, "malformed-json");
+                .body("{\"name\" \"" + PAN + "\", ").post("/v1/test-probe"), 400, "malformed-json");
     }
 
     @Test
@@ -154,6 +157,24 @@ class ProblemJsonTest {
         String generated = given().get("/q/health/live").header("X-Request-Id");
         assertTrue(generated != null && generated.matches("[a-z0-9]{20}"), generated);
         given().header("X-Request-Id", "trace-1").get("/v1/nope").then().body("requestId", equalTo("trace-1"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "-", ".", "_", ":", "--", "" })
+    void requestId_cardShapedWithAllowedCharacters_isReplaced(String sep) {
+        String card = TestCards.randomVisa();
+        String grouped = String.join(sep, card.substring(0, 4), card.substring(4, 8), card.substring(8, 12), card.substring(12));
+        String echoed = given().header("X-Request-Id", "rid" + sep + grouped).get("/q/health/live").header("X-Request-Id");
+        assertTrue(echoed.matches("[a-z0-9]{20}"), "a card-shaped request id must be replaced by a generated one");
+    }
+
+    @Test
+    void requestId_tooLongOrOutsideTheAlphabet_isReplaced() {
+        for (String bad : new String[] { "a".repeat(65), "has space", "quote\"", "semi;colon", "ünicode" }) {
+            String echoed = given().header("X-Request-Id", bad).get("/q/health/live").header("X-Request-Id");
+            assertTrue(echoed.matches("[a-z0-9]{20}"), "not replaced: length " + bad.length());
+        }
+        given().header("X-Request-Id", "a".repeat(64)).get("/q/health/live").then().header("X-Request-Id", "a".repeat(64));
     }
 
     /** RestAssured always sends Content-Length; a raw socket sends the body chunked. */

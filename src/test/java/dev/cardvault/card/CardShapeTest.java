@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class PanScrubberTest {
+class CardShapeTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -21,7 +21,7 @@ class PanScrubberTest {
             "two 4111111111111111 and 5555555555554444|two 411111******1111 and 555555******4444",
     })
     void scrub_masksLuhnValidRunsOf12to19Digits(String in, String expected) {
-        assertEquals(expected, PanScrubber.scrub(in));
+        assertEquals(expected, CardShape.mask(in));
     }
 
     @ParameterizedTest
@@ -33,11 +33,11 @@ class PanScrubberTest {
             "no digits here at all, just a long sentence",
     })
     void scrub_leavesEverythingElseAlone(String in) {
-        assertSame(in, PanScrubber.scrub(in));
+        assertSame(in, CardShape.mask(in));
     }
 
     @Test
     void scrub_null_isNull() {
-        assertEquals(null, PanScrubber.scrub(null));
+        assertEquals(null, CardShape.mask(null));
     }
 }

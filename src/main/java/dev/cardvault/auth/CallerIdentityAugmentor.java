@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.SecurityIdentityAugmentor;
@@ -11,12 +12,16 @@ import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
 /**
- * A token without a valid {@code tenant} claim authenticates (the signature is fine) but may do
- * nothing: its roles are taken away, so every role check answers 403, and the identity is marked
- * so that the 403 can say why.
+ * Every caller has an identity: the {@code sub} claim, non-blank and not card-shaped, or the
+ * token does not authenticate (401). Signature, issuer, audience, {@code exp}, the presence of
+ * {@code sub} and {@code iat} and the token's age are checked before this by SmallRye JWT.
+ *
+ * <p>A token without a valid {@code tenant} claim authenticates but may do nothing: its roles are
+ * taken away, so every role check answers 403, and the identity is marked so that the 403 can say
+ * why.
  */
 @ApplicationScoped
-public class TenantClaimAugmentor implements SecurityIdentityAugmentor {
+public class CallerIdentityAugmentor implements SecurityIdentityAugmentor {
 
     /** Identity attribute set when the tenant claim is missing or malformed. */
     public static final String TENANT_INVALID = "cardvault.tenant-invalid";
@@ -25,6 +30,9 @@ public class TenantClaimAugmentor implements SecurityIdentityAugmentor {
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
         if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
             return Uni.createFrom().item(identity);
+        }
+        if (Caller.subjectOf(identity) == null) {
+            return Uni.createFrom().failure(new AuthenticationFailedException("token has no usable sub claim"));
         }
         if (TenantClaim.isValid(jwt.getClaim(TenantClaim.NAME))) {
             return Uni.createFrom().item(identity);
