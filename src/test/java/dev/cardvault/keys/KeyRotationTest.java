@@ -204,11 +204,7 @@ class KeyRotationTest {
         String card = TestCards.randomVisa();
         approve(BOB, card).then().statusCode(404).body(not(containsString(card.substring(6, 12))));
         given().header("Authorization", BOB).get("/v1/keys/rotations/" + card).then().statusCode(404);
-        try (Connection c = Db.superuser(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM audit_event WHERE token LIKE '%" + card.substring(6, 12) + "%'")) {
-            rs.next();
-            assertEquals(0, rs.getInt(1));
-        }
+        assertEquals(0, Db.scalar("SELECT count(*) FROM audit_event WHERE regexp_replace(audit_event::text, '[^0-9]', '', 'g') LIKE ?", "%" + card + "%"));
     }
 
     private static void expire(String id) throws SQLException {

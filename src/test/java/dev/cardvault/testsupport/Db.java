@@ -20,6 +20,19 @@ public final class Db {
         return DriverManager.getConnection(url, user, password);
     }
 
+    /** The single number a query answers (e.g. a count), as the superuser. */
+    public static long scalar(String sql, Object... params) throws SQLException {
+        try (Connection c = superuser(); java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     /**
      * A superuser connection to the same database, for tests that play an attacker with full
      * database access (embedded server and the CI server both trust local connections).

@@ -138,12 +138,8 @@ class RevealAndPrivacyTest {
         List<Map<String, Object>> events = given().header("Authorization", as("qsa", "platform", "auditor"))
                 .get("/v1/audit/events?limit=1000&subject=billing-slots").then().extract().jsonPath().getList("events");
         assertTrue(events.stream().filter(e -> rid.equals(e.get("requestId"))).count() >= 3, "attempts not audited");
-        try (java.sql.Connection c = Db.superuser(); java.sql.Statement st = c.createStatement();
-                java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM audit_event WHERE audit_event::text LIKE '%"
-                        + card.substring(6, 12) + "%'")) {
-            rs.next();
-            assertEquals(0, rs.getInt(1), "a card number sent as a token was stored in the audit trail");
-        }
+        assertEquals(0, Db.scalar("SELECT count(*) FROM audit_event WHERE regexp_replace(audit_event::text, '[^0-9]', '', 'g') LIKE ?", "%" + card + "%"),
+                "a card number sent as a token was stored in the audit trail");
     }
 
     @Test

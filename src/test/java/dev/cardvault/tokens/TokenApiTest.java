@@ -210,12 +210,8 @@ class TokenApiTest {
             tokenize("acme", card(TestCards.randomVisa()).put("cardholderName", "M " + text)).then().statusCode(422)
                     .body("errors.field", hasItem("cardholderName"));
         }
-        try (java.sql.Connection c = Db.superuser(); java.sql.Statement st = c.createStatement();
-                java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM token WHERE metadata::text LIKE '%"
-                        + card.substring(8, 12) + "%'")) {
-            rs.next();
-            assertEquals(0, rs.getInt(1), "metadata holding the card was stored");
-        }
+        assertEquals(0, Db.scalar("SELECT count(*) FROM token WHERE regexp_replace(metadata::text, '[^0-9]', '', 'g') LIKE ?", "%" + card + "%"),
+                "metadata holding the card was stored");
     }
 
     @Test
