@@ -8,6 +8,7 @@ import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
 import dev.cardvault.auth.Caller;
+import dev.cardvault.card.CardShape;
 import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.AuthenticationRedirectException;
@@ -148,6 +149,23 @@ public class HttpEdge {
         response.end(problem.withRequestId(requestId).toJson());
     }
 
+    /**
+     * The path as the application read it (percent-decoded once, as JAX-RS does), so that the log
+     * mask sees a card number however it was encoded (fullwidth digits as %EF%BC%94...,
+     * separators as %2520); control characters are replaced so a path cannot forge log lines.
+     */
+    static String loggablePath(String path) {
+        String decoded;
+        try {
+            decoded = java.net.URLDecoder.decode(path.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException malformed) {
+            decoded = path;
+        }
+        StringBuilder out = new StringBuilder(decoded.length());
+        decoded.codePoints().forEach(cp -> out.appendCodePoint(Character.isISOControl(cp) ? '?' : cp));
+        return CardShape.mask(out.toString());
+    }
+
     private static void accessLog(RoutingContext ctx, String requestId, long start) {
         long micros = (System.nanoTime() - start) / 1_000;
         String subject = ctx.user() instanceof QuarkusHttpUser user ? Caller.subjectOf(user.getSecurityIdentity()) : null;
@@ -155,7 +173,7 @@ public class HttpEdge {
         // A response that was never written (the connection closed first) has no status: say so
         // instead of Vert.x' default 200.
         String status = ctx.response().ended() ? Integer.toString(ctx.response().getStatusCode()) : "closed";
-        ACCESS.infof("%s %s %s %d.%03dms sub=%s rid=%s", ctx.request().method(), ctx.normalizedPath(),
+        ACCESS.infof("%s %s %s %d.%03dms sub=%s rid=%s", ctx.request().method(), loggablePath(ctx.normalizedPath()),
                 status, micros / 1000, micros % 1000, subject == null ? "-" : subject, requestId);
     }
 }

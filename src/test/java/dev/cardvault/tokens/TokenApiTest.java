@@ -215,6 +215,14 @@ class TokenApiTest {
     }
 
     @Test
+    void booleanOfTheWrongType_is400_notCoerced() {
+        for (Object notABoolean : new Object[] { 1, 4111111111111111L, "true", 1.5 }) {
+            tokenize("acme", card(TestCards.randomVisa()).put("deterministic", notABoolean)).then().statusCode(400)
+                    .contentType("application/problem+json").body("type", equalTo("https://cardvault.dev/problems/malformed-json"));
+        }
+    }
+
+    @Test
     void securityCodeAnywhereInTheBody_isRefused() {
         for (JsonObject body : List.of(card(TestCards.randomVisa()).put("metadata", new JsonObject().put("cvv", "123")),
                 card(TestCards.randomVisa()).put("metadata", new JsonObject().put("Security_Code", "123")),

@@ -93,4 +93,26 @@ class AccessLogTest {
         assertTrue(line.contains("411111******1111"), line);
         assertEquals(1, lines.stream().filter(l -> l.contains("rid=acc-3")).count());
     }
+
+    @Test
+    void cardNumberPercentEncodedInAPath_isMaskedToo() throws Exception {
+        // Fullwidth digits arrive percent-encoded; a literal "%20" between groups arrives as %2520.
+        StringBuilder fullwidth = new StringBuilder();
+        for (char c : "4111111111111111".toCharArray()) {
+            fullwidth.append(java.net.URLEncoder.encode(String.valueOf((char) (0xFF10 + c - '0')), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        given().urlEncodingEnabled(false).header("X-Request-Id", "acc-4").get("/v1/tokens-typo/" + fullwidth).then().statusCode(401);
+        given().urlEncodingEnabled(false).header("X-Request-Id", "acc-5").get("/v1/tokens-typo/4111%25201111%25201111%25201111")
+                .then().statusCode(401);
+        for (String rid : new String[] { "acc-4", "acc-5" }) {
+            String line = awaitLine(rid);
+            assertTrue(line.contains("411111******1111"), line);
+            assertFalse(line.replaceAll("[^0-9]", "").contains("4111111111111111"), line);
+        }
+    }
+
+    @Test
+    void loggablePath_replacesControlCharacters() {
+        assertEquals("/v1/a?b", HttpEdge.loggablePath("/v1/a%0Ab"));
+    }
 }

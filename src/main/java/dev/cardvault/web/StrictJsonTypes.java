@@ -1,0 +1,26 @@
+package dev.cardvault.web;
+
+import jakarta.inject.Singleton;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
+
+import io.quarkus.jackson.ObjectMapperCustomizer;
+
+/**
+ * A JSON value of the wrong type is a 400, as the contract says: Jackson would otherwise read
+ * {@code "deterministic": 4111111111111111} or {@code "deterministic": "yes"} as a boolean.
+ */
+@Singleton
+public class StrictJsonTypes implements ObjectMapperCustomizer {
+
+    @Override
+    public void customize(ObjectMapper mapper) {
+        for (CoercionInputShape shape : new CoercionInputShape[] { CoercionInputShape.Integer, CoercionInputShape.Float,
+                CoercionInputShape.String, CoercionInputShape.EmptyString }) {
+            mapper.coercionConfigFor(LogicalType.Boolean).setCoercion(shape, CoercionAction.Fail);
+        }
+    }
+}
