@@ -43,8 +43,9 @@ public final class CardShape {
 
     /**
      * {@code text} with every card-shaped span replaced by its first six and last four digits
-     * around asterisks (what PCI DSS 3.4.1 allows to be displayed). Returns {@code text} itself
-     * when nothing is card-shaped, so the common case allocates nothing.
+     * around asterisks (what PCI DSS 3.4.1 allows to be displayed); overlapping spans are masked
+     * as one, so none shows more. Returns {@code text} itself when nothing is card-shaped, so the
+     * common case allocates nothing.
      */
     public static String mask(String text) {
         if (text == null || text.length() < MIN_DIGITS) {
@@ -283,37 +284,46 @@ public final class CardShape {
             digits[digitCount++] = d;
         }
 
-        /** Greedy: from each group, the longest window of whole groups that is card-shaped. */
+        /**
+         * Every card-shaped window of whole groups; windows that share a group are masked as one
+         * run. Which overlapping window is the real number is unknowable ("qty 2 4111 1111 1111
+         * 1111" may also match as "2 4111 1111 1111"), and masking only one of them would leave
+         * the other's middle digits readable.
+         */
         private void endSegment() {
             if (digitCount >= MIN_DIGITS) {
-                int a = 0;
-                while (a < groups && !(found && out == null)) {
-                    int matched = -1;
-                    int bMax = a;
+                int runFrom = -1; // groups [runFrom, runTo]: the overlapping windows so far
+                int runTo = -1;
+                for (int a = 0; a < groups && !(found && out == null); a++) {
                     for (int b = a; b < groups && to(b) - groupFrom[a] <= MAX_DIGITS; b++) {
-                        bMax = b;
-                    }
-                    for (int b = bMax; b >= a; b--) {
-                        int from = groupFrom[a];
-                        int to = to(b);
-                        int count = to - from;
-                        if (count >= MIN_DIGITS && count <= MAX_DIGITS && Luhn.isValid(digits, from, to)) {
+                        if (to(b) - groupFrom[a] >= MIN_DIGITS && Luhn.isValid(digits, groupFrom[a], to(b))) {
                             found = true;
-                            if (out != null) {
-                                out.append(text, copiedUpTo, groupStart[a]);
-                                appendMask(from, to);
-                                copiedUpTo = groupEnd[b];
+                            if (runFrom >= 0 && a > runTo) {
+                                maskRun(runFrom, runTo);
+                                runFrom = -1;
                             }
-                            matched = b;
-                            break;
+                            if (runFrom < 0) {
+                                runFrom = a;
+                            }
+                            runTo = Math.max(runTo, b);
                         }
                     }
-                    a = matched >= 0 ? matched + 1 : a + 1;
+                }
+                if (runFrom >= 0) {
+                    maskRun(runFrom, runTo);
                 }
             }
             groups = 0;
             digitCount = 0;
             afterSeparator = false;
+        }
+
+        private void maskRun(int firstGroup, int lastGroup) {
+            if (out != null) {
+                out.append(text, copiedUpTo, groupStart[firstGroup]);
+                appendMask(groupFrom[firstGroup], to(lastGroup));
+                copiedUpTo = groupEnd[lastGroup];
+            }
         }
 
         private int to(int group) {

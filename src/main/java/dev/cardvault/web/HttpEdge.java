@@ -173,7 +173,9 @@ public class HttpEdge {
         // A response that was never written (the connection closed first) has no status: say so
         // instead of Vert.x' default 200.
         String status = ctx.response().ended() ? Integer.toString(ctx.response().getStatusCode()) : "closed";
-        ACCESS.infof("%s %s %s %d.%03dms sub=%s rid=%s", ctx.request().method(), loggablePath(ctx.normalizedPath()),
+        // "status=" right after the path: a format-preserving token followed by " 200" would form
+        // a card-shaped window for the mask, hiding the token and the status together.
+        ACCESS.infof("%s %s status=%s time=%d.%03dms sub=%s rid=%s", ctx.request().method(), loggablePath(ctx.normalizedPath()),
                 status, micros / 1000, micros % 1000, subject == null ? "-" : subject, requestId);
     }
 }

@@ -74,7 +74,7 @@ class AccessLogTest {
                 .contentType("application/json").body("{\"name\":\"secret-name\",\"count\":1}")
                 .post("/v1/test-probe?pan=4111111111111111&x=y").then().statusCode(200);
         String line = awaitLine("acc-1");
-        assertTrue(line.matches("POST /v1/test-probe 200 \\d+\\.\\d{3}ms sub=alice rid=acc-1"), line);
+        assertTrue(line.matches("POST /v1/test-probe status=200 time=\\d+\\.\\d{3}ms sub=alice rid=acc-1"), line);
         assertFalse(line.contains("secret-name"));
         assertFalse(line.contains("pan="));
     }
@@ -82,7 +82,7 @@ class AccessLogTest {
     @Test
     void deniedRequest_isLoggedWithoutSubject() throws Exception {
         given().header("X-Request-Id", "acc-2").get("/v1/test-probe").then().statusCode(401);
-        assertTrue(awaitLine("acc-2").startsWith("GET /v1/test-probe 401 "), lines.toString());
+        assertTrue(awaitLine("acc-2").startsWith("GET /v1/test-probe status=401 "), lines.toString());
     }
 
     @Test
