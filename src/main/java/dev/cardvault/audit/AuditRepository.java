@@ -59,6 +59,12 @@ public class AuditRepository {
                 .map(AuditRepository::events);
     }
 
+    /** The position of the newest event, 0 for an empty trail. */
+    public Uni<Long> highestSeq() {
+        return pool.preparedQuery("SELECT coalesce(max(seq), 0) AS s FROM audit_event").execute()
+                .map(rows -> rows.iterator().next().getLong("s"));
+    }
+
     /** Every event after {@code afterSeq}, in global order, a page at a time (for verification). */
     public Uni<List<StoredEvent>> all(long afterSeq, int limit) {
         return pool.preparedQuery("SELECT " + COLUMNS + " FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2")

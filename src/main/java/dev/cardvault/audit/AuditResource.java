@@ -8,7 +8,6 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
@@ -21,9 +20,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import dev.cardvault.auth.CurrentCaller;
 import dev.cardvault.auth.Roles;
 import dev.cardvault.card.CardShape;
-import dev.cardvault.card.CardValidationException;
-import dev.cardvault.card.Violation;
-import dev.cardvault.web.RequestAudit;
+import dev.cardvault.errors.InvalidRequest;
+import dev.cardvault.errors.Violation;
 import io.smallrye.mutiny.Uni;
 
 /** The audit trail for auditors, platform-wide. Every read is itself audited (AUDIT_READ) before it is answered. */
@@ -39,7 +37,7 @@ public class AuditResource {
     CurrentCaller caller;
 
     @Inject
-    RequestAudit requestAudit;
+    AuditContexts auditContexts;
 
     @Inject
     Audit audit;
@@ -66,35 +64,37 @@ public class AuditResource {
             @QueryParam("limit") @DefaultValue("100") int limit, @QueryParam("type") String type,
             @QueryParam("token") String token, @QueryParam("subject") String subject) {
         if (limit < 1 || limit > MAX_LIMIT || afterSeq < 0) {
-            throw new CardValidationException(List.of(new Violation(limit < 1 || limit > MAX_LIMIT ? "limit" : "afterSeq",
+            throw new InvalidRequest(List.of(new Violation(limit < 1 || limit > MAX_LIMIT ? "limit" : "afterSeq",
                     limit < 1 || limit > MAX_LIMIT ? "must be 1 to " + MAX_LIMIT : "must not be negative")));
         }
         if (type != null) {
             try {
                 AuditType.valueOf(type);
             } catch (IllegalArgumentException e) {
-                throw new CardValidationException("type", "must be one of " + java.util.Arrays.toString(AuditType.values()));
+                throw new InvalidRequest("type", "must be one of " + java.util.Arrays.toString(AuditType.values()));
             }
         }
-        if (CardShape.contains(Long.toString(afterSeq))) {
-            // Nothing of ours has such a position, and the page must not echo it as nextAfterSeq.
-            throw new NotFoundException();
-        }
-        AuditContext ctx = requestAudit.context(caller.get());
+        AuditContext ctx = auditContexts.current(caller.get());
         // A card number given as a filter matches nothing: no token or subject is card-shaped.
         boolean cardShapedFilter = CardShape.contains(token) || CardShape.contains(subject);
-        return audit.record(ctx.event(AuditType.AUDIT_READ, Outcome.SUCCESS, null, null))
-                .flatMap(v -> cardShapedFilter ? Uni.createFrom().item(List.<AuditRepository.StoredEvent> of())
-                        : repository.page(afterSeq, limit, type, token, subject))
-                .map(events -> new EventPage(events.stream().map(AuditResource::view).toList(),
-                        events.isEmpty() ? afterSeq : events.get(events.size() - 1).seq()));
+        Uni<EventPage> page;
+        if (CardShape.contains(Long.toString(afterSeq))) {
+            // No event is at such a position, and the page must not echo it: page on from the end.
+            page = repository.highestSeq().map(end -> new EventPage(List.of(), end));
+        } else if (cardShapedFilter) {
+            page = Uni.createFrom().item(new EventPage(List.of(), afterSeq));
+        } else {
+            page = repository.page(afterSeq, limit, type, token, subject).map(events -> new EventPage(
+                    events.stream().map(AuditResource::view).toList(), events.isEmpty() ? afterSeq : events.get(events.size() - 1).seq()));
+        }
+        return audit.record(ctx.event(AuditType.AUDIT_READ, Outcome.SUCCESS, null, null)).flatMap(v -> page);
     }
 
     @GET
     @Path("/verify")
     @Operation(summary = "Verify every hash chain", description = "valid, event count, head hash; or the first invalid seq and why.")
     public Uni<Map<String, Object>> verify() {
-        AuditContext ctx = requestAudit.context(caller.get());
+        AuditContext ctx = auditContexts.current(caller.get());
         return audit.record(ctx.event(AuditType.AUDIT_READ, Outcome.SUCCESS, null, "VERIFY"))
                 .flatMap(v -> verifier.verify())
                 .map(r -> {

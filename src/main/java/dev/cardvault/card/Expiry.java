@@ -1,5 +1,6 @@
 package dev.cardvault.card;
 
+import dev.cardvault.errors.Violation;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;

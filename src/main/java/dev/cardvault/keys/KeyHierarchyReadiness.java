@@ -15,9 +15,12 @@ public class KeyHierarchyReadiness implements HealthCheck {
     @Inject
     KeyHierarchy keys;
 
+    @Inject
+    KekRing keks;
+
     @Override
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("key hierarchy").status(keys.isLoaded())
-                .withData("activeKekVersion", keys.activeKekVersion()).build();
+                .withData("activeKekVersion", keks.activeVersion()).build();
     }
 }

@@ -19,9 +19,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import dev.cardvault.audit.AuditContext;
+import dev.cardvault.audit.AuditContexts;
 import dev.cardvault.auth.CurrentCaller;
 import dev.cardvault.auth.Roles;
-import dev.cardvault.web.RequestAudit;
 import io.smallrye.mutiny.Uni;
 
 /** Key status and rotation under dual control, for key custodians. Never any key material. */
@@ -35,7 +35,7 @@ public class KeyResource {
     CurrentCaller caller;
 
     @Inject
-    RequestAudit requestAudit;
+    AuditContexts auditContexts;
 
     @Inject
     RotationService service;
@@ -78,7 +78,7 @@ public class KeyResource {
     @APIResponse(responseCode = "202", description = "PENDING_APPROVAL")
     @APIResponse(responseCode = "409", description = "Another rotation is open")
     public Uni<Response> request(RotationRequest body) {
-        AuditContext who = requestAudit.context(caller.get());
+        AuditContext who = auditContexts.current(caller.get());
         return service.request(who, body == null ? null : body.reason)
                 .map(r -> Response.status(Response.Status.ACCEPTED).entity(view(r)).build());
     }
@@ -91,7 +91,7 @@ public class KeyResource {
     @APIResponse(responseCode = "403", description = "The requester cannot approve")
     @APIResponse(responseCode = "409", description = "Already approved by you, or not awaiting approval (expired, rewrapping, completed)")
     public Uni<RotationView> approve(@PathParam("id") String id) {
-        AuditContext who = requestAudit.context(caller.get());
+        AuditContext who = auditContexts.current(caller.get());
         return service.approve(who, id).map(this::view);
     }
 
@@ -100,7 +100,7 @@ public class KeyResource {
     @Operation(summary = "A rotation and its progress")
     public Uni<RotationView> rotation(@PathParam("id") String id) {
         caller.get();
-        return service.find(id).map(r -> view(r.orElseThrow(() -> new RotationRefused(404, "rotation-not-found", "No such rotation."))));
+        return service.find(id).map(r -> view(r.orElseThrow(RotationRefused::notFound)));
     }
 
     private RotationView view(Rotation r) {

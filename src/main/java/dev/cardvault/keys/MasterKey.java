@@ -19,4 +19,33 @@ public interface MasterKey {
     byte[] wrap(SecretKey key);
 
     SecretKey unwrap(byte[] wrapped) throws DecryptionFailedException;
+
+    /** A fresh random 256-bit key, wrapped under this master key: how every KEK and root key is made. */
+    default byte[] wrapNewKey() {
+        SecretKey key = SecretKey.generate();
+        try {
+            return wrap(key);
+        } finally {
+            key.destroy();
+        }
+    }
+
+    /**
+     * Unwraps a key this service stored, failing closed with a message an operator can act on
+     * when it was wrapped by another master key or does not unwrap.
+     *
+     * @param what names the key in the message, e.g. "KEK v2"
+     */
+    default SecretKey unwrapStored(byte[] wrapped, String wrappedBy, String what) {
+        if (!id().equals(wrappedBy)) {
+            throw new IllegalStateException(what + " was wrapped by master key " + wrappedBy + ", but the configured one is "
+                    + id() + ": configure the master key this database was created with");
+        }
+        try {
+            return unwrap(wrapped);
+        } catch (DecryptionFailedException e) {
+            throw new IllegalStateException(what + " does not unwrap with " + describe()
+                    + ": the stored key is damaged or the master key is wrong");
+        }
+    }
 }

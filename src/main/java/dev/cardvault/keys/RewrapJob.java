@@ -48,7 +48,7 @@ public class RewrapJob {
     RotationRepository rotations;
 
     @Inject
-    KeyHierarchy keys;
+    KekRing keks;
 
     @Inject
     Audit audit;
@@ -56,14 +56,14 @@ public class RewrapJob {
     @Scheduled(identity = "rewrap", every = "${cardvault.keys.rewrap.every:1s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduled() {
-        return keys.isLoaded() ? runOnce(batchesPerRun).replaceWithVoid() : Uni.createFrom().voidItem();
+        return keks.isLoaded() ? runOnce(batchesPerRun).replaceWithVoid() : Uni.createFrom().voidItem();
     }
 
     /** Runs up to {@code maxBatches} batches of the rotation in progress, if any; returns its state after. */
     public Uni<Optional<Rotation>> runOnce(int maxBatches) {
         return AdvisoryLock.ifFree(pool, LOCK_KEY, conn -> rotations.rewrapping().flatMap(r -> r.isEmpty()
                 ? Uni.createFrom().item(r)
-                : keys.reloadKeks().flatMap(v -> batches(r.get(), maxBatches)).flatMap(v -> rotations.find(r.get().id()))))
+                : keks.reload().flatMap(v -> batches(r.get(), maxBatches)).flatMap(v -> rotations.find(r.get().id()))))
                 .map(r -> r.flatMap(x -> x));
     }
 
@@ -81,14 +81,14 @@ public class RewrapJob {
                     LOG.infof("Rotation %s completed: every data key is under KEK v%d; older versions retired", r.id(), to);
                     return audit.record(new AuditEvent(AuditType.KEY_ROTATION_COMPLETED, Outcome.SUCCESS, "cardvault", null,
                             r.id(), "requestedBy:" + r.requestedBy() + ",approvedBy:" + String.join("+", r.approvedBy()), null, null))
-                            .flatMap(v -> keys.reloadKeks());
+                            .flatMap(v -> keks.reload());
                 });
             }
             List<RotationRepository.WrappedDataKey> rewrapped = new ArrayList<>(batch.size());
             for (RotationRepository.WrappedDataKey k : batch) {
                 try {
-                    SecretKey dek = keys.kek(k.kekVersion()).unwrap(k.wrappedKey());
-                    rewrapped.add(new RotationRepository.WrappedDataKey(k.id(), k.kekVersion(), keys.kek(to).wrap(dek)));
+                    SecretKey dek = keks.kek(k.kekVersion()).unwrap(k.wrappedKey());
+                    rewrapped.add(new RotationRepository.WrappedDataKey(k.id(), k.kekVersion(), keks.kek(to).wrap(dek)));
                     dek.destroy();
                 } catch (DecryptionFailedException e) {
                     return Uni.createFrom().failure(new IllegalStateException(

@@ -1,23 +1,35 @@
 package dev.cardvault.keys;
 
-/** A rotation request or approval the rules refuse: self-approval (403), wrong state (409), unknown (404). */
+/** A rotation request or approval the dual-control rules refuse; the detail says why, for the caller. */
 public final class RotationRefused extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
-    private final int status;
-    private final String slug;
 
-    public RotationRefused(int status, String slug, String detail) {
+    public enum Reason {
+        /** No rotation with this id (or not an id at all). */
+        NOT_FOUND,
+        /** The requester tried to approve their own rotation. */
+        SELF_APPROVAL,
+        /** Expired, rewrapping or completed: nothing to approve. */
+        NOT_PENDING,
+        /** This custodian already approved. */
+        ALREADY_APPROVED,
+        /** Another rotation is awaiting approval or rewrapping. */
+        ANOTHER_OPEN
+    }
+
+    private final Reason reason;
+
+    public RotationRefused(Reason reason, String detail) {
         super(detail, null, false, false);
-        this.status = status;
-        this.slug = slug;
+        this.reason = reason;
     }
 
-    public int status() {
-        return status;
+    static RotationRefused notFound() {
+        return new RotationRefused(Reason.NOT_FOUND, "No such rotation.");
     }
 
-    public String slug() {
-        return slug;
+    public Reason reason() {
+        return reason;
     }
 }

@@ -32,10 +32,12 @@ public class RotationRepository {
     @Inject
     Pool pool;
 
-    public Uni<Rotation> insert(String id, String reason, String requestedBy, OffsetDateTime expiresAt) {
+    /** The new rotation; empty when another one is open (the one-open-rotation index decides, across replicas). */
+    public Uni<Optional<Rotation>> insert(String id, String reason, String requestedBy, OffsetDateTime expiresAt) {
         return pool.preparedQuery("INSERT INTO key_rotation (id, state, reason, requested_by, expires_at) "
-                + "VALUES ($1, 'PENDING_APPROVAL', $2, $3, $4) RETURNING " + COLUMNS)
-                .execute(Tuple.of(id, reason, requestedBy, expiresAt)).map(rows -> rotation(rows.iterator().next()));
+                + "VALUES ($1, 'PENDING_APPROVAL', $2, $3, $4) ON CONFLICT DO NOTHING RETURNING " + COLUMNS)
+                .execute(Tuple.of(id, reason, requestedBy, expiresAt))
+                .map(rows -> rows.size() == 0 ? Optional.<Rotation> empty() : Optional.of(rotation(rows.iterator().next())));
     }
 
     public Uni<Optional<Rotation>> find(String id) {

@@ -17,13 +17,11 @@ import dev.cardvault.audit.Audit;
 import dev.cardvault.audit.AuditContext;
 import dev.cardvault.audit.AuditType;
 import dev.cardvault.audit.Outcome;
-import dev.cardvault.card.CardValidationException;
+import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.card.CardShape;
 import dev.cardvault.crypto.Randomness;
-import dev.cardvault.crypto.SecretKey;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.pgclient.PgException;
 
 /**
  * Dual control over KEK rotation (PCI DSS 3.6.1.2): one key custodian requests, a different one
@@ -47,7 +45,10 @@ public class RotationService {
     RotationRepository rotations;
 
     @Inject
-    KeyHierarchy keys;
+    MasterKey masterKey;
+
+    @Inject
+    KekRing keks;
 
     @Inject
     Pool pool;
@@ -61,17 +62,16 @@ public class RotationService {
 
     public Uni<Rotation> request(AuditContext who, String reason) {
         if (reason == null || reason.isBlank() || reason.length() > 500) {
-            throw new CardValidationException("reason", "is required, at most 500 characters");
+            throw new InvalidRequest("reason", "is required, at most 500 characters");
         }
         if (CardShape.contains(reason)) {
-            throw new CardValidationException("reason", "must not contain a card number");
+            throw new InvalidRequest("reason", "must not contain a card number");
         }
         String id = newId();
         OffsetDateTime expires = OffsetDateTime.now(ZoneOffset.UTC).plus(approvalTimeout);
         return rotations.insert(id, reason.strip(), who.subject(), expires)
-                .onFailure(e -> e instanceof PgException pg && "23505".equals(pg.getSqlState()))
-                .transform(e -> new RotationRefused(409, "rotation-open",
-                        "Another rotation is awaiting approval or rewrapping; approve it, let it expire, or wait for it to complete."))
+                .map(inserted -> inserted.orElseThrow(() -> new RotationRefused(RotationRefused.Reason.ANOTHER_OPEN,
+                        "Another rotation is awaiting approval or rewrapping; approve it, let it expire, or wait for it to complete.")))
                 .call(r -> audit.record(who.event(AuditType.KEY_ROTATION_REQUESTED, Outcome.SUCCESS, r.id(), null)));
     }
 
@@ -91,32 +91,29 @@ public class RotationService {
     public Uni<Rotation> approve(AuditContext who, String id) {
         if (!isWellFormedId(id)) {
             return audit.record(who.event(AuditType.KEY_ROTATION_APPROVED, Outcome.FAILED, null, null))
-                    .onItem().transformToUni(v -> Uni.createFrom().failure(new RotationRefused(404, "rotation-not-found", "No such rotation.")));
+                    .onItem().transformToUni(v -> Uni.createFrom().failure(RotationRefused.notFound()));
         }
         return rotations.expireIfDue(id)
                 .flatMap(v -> pool.withTransaction(tx -> rotations.find(tx, id, true).flatMap(found -> {
-                    Rotation r = found.orElseThrow(() -> new RotationRefused(404, "rotation-not-found", "No such rotation."));
+                    Rotation r = found.orElseThrow(RotationRefused::notFound);
                     if (r.requestedBy().equals(who.subject())) {
-                        throw new RotationRefused(403, "self-approval",
+                        throw new RotationRefused(RotationRefused.Reason.SELF_APPROVAL,
                                 "Dual control: the custodian who requested a rotation cannot approve it; another key custodian must.");
                     }
                     if (!Rotation.PENDING.equals(r.state())) {
-                        throw new RotationRefused(409, "rotation-not-pending",
+                        throw new RotationRefused(RotationRefused.Reason.NOT_PENDING,
                                 "This rotation is " + r.state() + ", not awaiting approval.");
                     }
                     if (r.approvedBy().contains(who.subject())) {
-                        throw new RotationRefused(409, "already-approved", "You have already approved this rotation.");
+                        throw new RotationRefused(RotationRefused.Reason.ALREADY_APPROVED, "You have already approved this rotation.");
                     }
                     if (r.approvedBy().size() + 1 < approvalsRequired()) {
                         return rotations.addApproval(tx, id, who.subject());
                     }
-                    SecretKey kek = SecretKey.generate();
-                    byte[] wrapped = keys.masterKey().wrap(kek);
-                    kek.destroy();
-                    return rotations.activate(tx, id, who.subject(), wrapped, keys.masterKey().id());
+                    return rotations.activate(tx, id, who.subject(), masterKey.wrapNewKey(), masterKey.id());
                 })))
                 .onFailure(RotationRefused.class).call(e -> audit.record(who.event(AuditType.KEY_ROTATION_APPROVED,
-                        ((RotationRefused) e).status() == 404 ? Outcome.FAILED : Outcome.DENIED, id, null))
+                        ((RotationRefused) e).reason() == RotationRefused.Reason.NOT_FOUND ? Outcome.FAILED : Outcome.DENIED, id, null))
                         .onFailure().recoverWithNull())
                 .call(r -> audit.record(who.event(AuditType.KEY_ROTATION_APPROVED, Outcome.SUCCESS, r.id(),
                         "requestedBy:" + r.requestedBy())))
@@ -126,7 +123,7 @@ public class RotationService {
                     }
                     LOG.infof("Rotation %s approved: KEK v%d active, v%d decrypt-only, %d data key(s) to rewrap",
                             r.id(), r.toVersion(), r.fromVersion(), r.total());
-                    return keys.reloadKeks();
+                    return keks.reload();
                 });
     }
 

@@ -8,7 +8,7 @@ import dev.cardvault.audit.AuditContext;
 import dev.cardvault.audit.AuditType;
 import dev.cardvault.audit.Outcome;
 import dev.cardvault.card.Pan;
-import dev.cardvault.keys.KeyHierarchy;
+import dev.cardvault.keys.FingerprintKeys;
 import io.smallrye.mutiny.Uni;
 
 /** GDPR Art. 17 for privacy officers: delete one token, or erase every token of a card. Rows are destroyed, not flagged. */
@@ -19,7 +19,7 @@ public class PrivacyService {
     TokenRepository repository;
 
     @Inject
-    KeyHierarchy keys;
+    FingerprintKeys fingerprints;
 
     @Inject
     Audit audit;
@@ -40,7 +40,7 @@ public class PrivacyService {
 
     /** @return how many tokens were destroyed (0 is a valid answer) */
     public Uni<Integer> erase(AuditContext who, Pan pan) {
-        byte[] fingerprint = keys.fingerprint(who.tenant(), pan.digits());
+        byte[] fingerprint = fingerprints.fingerprint(who.tenant(), pan.digits());
         return repository.deleteByFingerprint(who.tenant(), fingerprint)
                 .call(n -> audit.record(who.event(AuditType.CARD_ERASED, Outcome.SUCCESS, null, null)));
     }

@@ -20,11 +20,11 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import dev.cardvault.audit.AuditContext;
+import dev.cardvault.audit.AuditContexts;
 import dev.cardvault.auth.CurrentCaller;
 import dev.cardvault.auth.Roles;
 import dev.cardvault.card.CardValidationException;
 import dev.cardvault.card.Pan;
-import dev.cardvault.web.RequestAudit;
 import io.smallrye.mutiny.Uni;
 
 /** Batch reveal for billing runs, and card erasure for privacy officers. */
@@ -38,7 +38,7 @@ public class RevealResource {
     CurrentCaller caller;
 
     @Inject
-    RequestAudit requestAudit;
+    AuditContexts auditContexts;
 
     @Inject
     RevealService reveals;
@@ -60,7 +60,7 @@ public class RevealResource {
     @APIResponse(responseCode = "422", description = "0 or more than 100 tokens, or purpose missing")
     @APIResponse(responseCode = "429", description = "Per-subject reveal limit reached; see Retry-After")
     public Uni<Response> revealBatch(RevealRequests.Batch body) {
-        AuditContext who = requestAudit.context(caller.get());
+        AuditContext who = auditContexts.current(caller.get());
         List<String> tokens = body == null || body.tokens == null ? List.of() : body.tokens;
         return reveals.revealAll(who, tokens, body == null ? null : body.purpose).map(items -> {
             List<Object> results = new ArrayList<>(items.size());
@@ -79,7 +79,7 @@ public class RevealResource {
             + "deterministic or not (found through the fingerprint), in one transaction. Audited as CARD_ERASED without the PAN.")
     @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "erased", value = "{\"erased\": 3}")))
     public Uni<RevealRequests.Erased> erase(RevealRequests.Erasure body) {
-        AuditContext who = requestAudit.context(caller.get());
+        AuditContext who = auditContexts.current(caller.get());
         if (body == null) {
             throw new CardValidationException("pan", "is required");
         }

@@ -17,10 +17,10 @@ import dev.cardvault.audit.Audit;
 import dev.cardvault.audit.AuditContext;
 import dev.cardvault.audit.AuditType;
 import dev.cardvault.audit.Outcome;
-import dev.cardvault.card.CardValidationException;
+import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.crypto.DecryptionFailedException;
 import dev.cardvault.keys.DataKey;
-import dev.cardvault.keys.KeyHierarchy;
+import dev.cardvault.keys.DataKeys;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -42,7 +42,7 @@ public class RevealService {
     TokenRepository repository;
 
     @Inject
-    KeyHierarchy keys;
+    DataKeys dataKeys;
 
     @Inject
     RevealRateLimiter rateLimiter;
@@ -66,10 +66,10 @@ public class RevealService {
 
     public Uni<List<Item>> revealAll(AuditContext who, List<String> tokens, String purpose) {
         if (purpose == null || purpose.isBlank()) {
-            throw new CardValidationException("purpose", "is required: one of " + String.join(", ", allowedPurposes));
+            throw new InvalidRequest("purpose", "is required: one of " + String.join(", ", allowedPurposes));
         }
         if (tokens.isEmpty() || tokens.size() > MAX_BATCH) {
-            throw new CardValidationException("tokens", "must hold 1 to " + MAX_BATCH + " tokens");
+            throw new InvalidRequest("tokens", "must hold 1 to " + MAX_BATCH + " tokens");
         }
         if (!allowedPurposes.contains(purpose)) {
             return denyAll(who, tokens, safePurpose(purpose), new RevealDenied(RevealDenied.Reason.PURPOSE_NOT_ALLOWED, 0));
@@ -108,7 +108,7 @@ public class RevealService {
         }
         Set<Long> keyIds = new LinkedHashSet<>();
         sealed.values().forEach(s -> keyIds.add(s.dataKeyId()));
-        List<Uni<DataKey>> keyUnis = keyIds.stream().map(id -> keys.dataKeyForDecryption(id, tenant)).toList();
+        List<Uni<DataKey>> keyUnis = keyIds.stream().map(id -> dataKeys.forDecryption(id, tenant)).toList();
         return Uni.join().all(keyUnis).andFailFast().map(loaded -> {
             Map<Long, DataKey> byId = new HashMap<>();
             loaded.forEach(k -> byId.put(k.id(), k));

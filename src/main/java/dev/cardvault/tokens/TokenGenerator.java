@@ -4,7 +4,7 @@ import java.security.SecureRandom;
 import java.util.regex.Pattern;
 
 import dev.cardvault.card.CardShape;
-import dev.cardvault.card.CardValidationException;
+import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.card.Luhn;
 import dev.cardvault.card.Pan;
 import dev.cardvault.crypto.Randomness;
@@ -44,7 +44,7 @@ public final class TokenGenerator {
     /** Rejects a format that cannot keep {@value #MIN_RANDOM_DIGITS} random digits for this PAN. */
     public static void checkFormatFits(TokenFormat format, Pan pan) {
         if (format != TokenFormat.RANDOM && pan.length() - format.keptDigits() < MIN_RANDOM_DIGITS) {
-            throw new CardValidationException("format", format + " needs a card number of at least "
+            throw new InvalidRequest("format", format + " needs a card number of at least "
                     + (format.keptDigits() + MIN_RANDOM_DIGITS) + " digits to keep " + MIN_RANDOM_DIGITS + " random digits");
         }
     }

@@ -4,7 +4,6 @@ import java.time.Clock;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -26,12 +25,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import dev.cardvault.audit.Audit;
 import dev.cardvault.audit.AuditContext;
+import dev.cardvault.audit.AuditContexts;
 import dev.cardvault.audit.AuditType;
 import dev.cardvault.audit.Outcome;
 import dev.cardvault.auth.Caller;
 import dev.cardvault.auth.CurrentCaller;
-import dev.cardvault.card.CardValidationException;
-import dev.cardvault.web.RequestAudit;
+import dev.cardvault.errors.InvalidRequest;
+import dev.cardvault.errors.MissingBody;
 import dev.cardvault.auth.Roles;
 import io.smallrye.mutiny.Uni;
 
@@ -57,7 +57,7 @@ public class TokenResource {
     TokenService service;
 
     @Inject
-    RequestAudit requestAudit;
+    AuditContexts auditContexts;
 
     @Inject
     RevealService reveals;
@@ -91,14 +91,14 @@ public class TokenResource {
     @APIResponse(responseCode = "503", description = "The audit trail could not record the operation; nothing was returned")
     public Uni<Response> tokenize(TokenizeRequest body) {
         if (body == null) {
-            throw new BadRequestException();
+            throw new MissingBody();
         }
         Caller who = caller.get();
-        AuditContext audited = requestAudit.context(who);
+        AuditContext audited = auditContexts.current(who);
         TokenizeCommand cmd;
         try {
             cmd = TokenizeCommand.validate(body, clock);
-        } catch (CardValidationException e) {
+        } catch (InvalidRequest e) {
             audit.recordInBackground(audited.event(AuditType.TOKEN_CREATED, Outcome.FAILED, null, null));
             throw e;
         }
@@ -125,7 +125,7 @@ public class TokenResource {
     @APIResponse(responseCode = "429", description = "Per-subject reveal limit reached; see Retry-After")
     @APIResponse(responseCode = "503", description = "The audit event could not be written; nothing was revealed")
     public Uni<Response> detokenize(@PathParam("token") String token, RevealRequests.Purpose body) {
-        AuditContext who = requestAudit.context(caller.get());
+        AuditContext who = auditContexts.current(caller.get());
         return reveals.reveal(who, token, body == null ? null : body.purpose)
                 .map(card -> Response.ok(card).header("Cache-Control", "no-store").build());
     }
@@ -137,7 +137,7 @@ public class TokenResource {
     @APIResponse(responseCode = "204", description = "Deleted")
     @APIResponse(responseCode = "404", description = "No such token for your tenant (also on a second delete)")
     public Uni<Response> delete(@PathParam("token") String token) {
-        AuditContext who = requestAudit.context(caller.get());
+        AuditContext who = auditContexts.current(caller.get());
         return privacy.delete(who, token).map(v -> Response.noContent().build());
     }
 

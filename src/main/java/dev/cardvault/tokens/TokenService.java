@@ -9,7 +9,8 @@ import dev.cardvault.audit.AuditType;
 import dev.cardvault.audit.Outcome;
 import dev.cardvault.auth.Caller;
 import dev.cardvault.keys.DataKey;
-import dev.cardvault.keys.KeyHierarchy;
+import dev.cardvault.keys.DataKeys;
+import dev.cardvault.keys.FingerprintKeys;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -26,7 +27,10 @@ public class TokenService {
     }
 
     @Inject
-    KeyHierarchy keys;
+    DataKeys dataKeys;
+
+    @Inject
+    FingerprintKeys fingerprints;
 
     @Inject
     TokenRepository repository;
@@ -45,7 +49,7 @@ public class TokenService {
      * fails the caller gets 503 and no token. Other failures are recorded as FAILED where possible.
      */
     public Uni<Tokenized> tokenize(Caller caller, TokenizeCommand cmd, AuditContext audited) {
-        byte[] fingerprint = keys.fingerprint(caller.tenant(), cmd.pan().digits());
+        byte[] fingerprint = fingerprints.fingerprint(caller.tenant(), cmd.pan().digits());
         Uni<Tokenized> stored;
         if (!cmd.deterministic()) {
             // Token row and TOKEN_CREATED event in one transaction (one commit shared with the batch).
@@ -71,7 +75,7 @@ public class TokenService {
 
     private Uni<TokenView> insertNew(String tenant, TokenizeCommand cmd, byte[] fingerprint, AuditContext audited, int attempt) {
         String token = TokenGenerator.generate(cmd.format(), cmd.pan());
-        return keys.dataKeyForEncryption(tenant).flatMap(key -> {
+        return dataKeys.forEncryption(tenant).flatMap(key -> {
             TokenRepository.NewToken row = row(token, tenant, cmd, fingerprint, key);
             return audit.recordWith(audited.event(AuditType.TOKEN_CREATED, Outcome.SUCCESS, token, null), newTokens, row)
                     .flatMap(written -> written
@@ -83,7 +87,7 @@ public class TokenService {
 
     private Uni<Tokenized> insertDeterministic(String tenant, TokenizeCommand cmd, byte[] fingerprint, int attempt) {
         String token = TokenGenerator.generate(cmd.format(), cmd.pan());
-        return keys.dataKeyForEncryption(tenant)
+        return dataKeys.forEncryption(tenant)
                 .flatMap(key -> repository.insertDeterministic(row(token, tenant, cmd, fingerprint, key)))
                 .flatMap(inserted -> inserted.isPresent()
                         ? Uni.createFrom().item(new Tokenized(inserted.get(), true))
@@ -97,7 +101,7 @@ public class TokenService {
 
     private Uni<Tokenized> refresh(String token, String tenant, TokenizeCommand cmd, byte[] fingerprint) {
         // The card record is encrypted again for the existing token: expiry and name are the newest.
-        return keys.dataKeyForEncryption(tenant)
+        return dataKeys.forEncryption(tenant)
                 .flatMap(key -> repository.refreshDeterministic(row(token, tenant, cmd, fingerprint, key)))
                 .map(updated -> new Tokenized(updated.orElseThrow(() -> new IllegalStateException(
                         "deterministic token vanished during refresh")), false));

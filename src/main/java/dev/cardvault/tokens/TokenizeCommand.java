@@ -9,13 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import dev.cardvault.card.CardValidationException;
+import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.card.CardholderName;
 import dev.cardvault.card.Expiry;
 import dev.cardvault.card.Pan;
 import dev.cardvault.card.CardShape;
 import dev.cardvault.card.SecurityCodeNames;
-import dev.cardvault.card.Violation;
+import dev.cardvault.errors.Violation;
 
 /** A tokenize request that passed every rule of the contract. */
 public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, TokenFormat format, boolean deterministic,
@@ -27,7 +27,7 @@ public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, Tok
     /**
      * Checks every field and reports all broken rules at once.
      *
-     * @throws CardValidationException listing fields and rules, never values
+     * @throws InvalidRequest listing fields and rules, never values
      */
     public static TokenizeCommand validate(TokenizeRequest r, Clock clock) {
         List<Violation> v = new ArrayList<>();
@@ -63,7 +63,7 @@ public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, Tok
         Map<String, String> metadata = r.metadata == null ? Map.of() : r.metadata;
         checkMetadata(metadata, v);
         if (!v.isEmpty()) {
-            throw new CardValidationException(v);
+            throw new InvalidRequest(v);
         }
         return new TokenizeCommand(pan, expiry, name, format, Boolean.TRUE.equals(r.deterministic), expiresAt, Map.copyOf(metadata));
     }
@@ -100,7 +100,7 @@ public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, Tok
     private static <T> T collect(List<Violation> v, Check<T> check) {
         try {
             return check.get();
-        } catch (CardValidationException e) {
+        } catch (InvalidRequest e) {
             v.addAll(e.violations());
             return null;
         }

@@ -17,7 +17,8 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import dev.cardvault.audit.AuditUnavailableException;
 import dev.cardvault.auth.CallerIdentityAugmentor;
-import dev.cardvault.card.CardValidationException;
+import dev.cardvault.errors.InvalidRequest;
+import dev.cardvault.errors.MissingBody;
 import dev.cardvault.keys.RotationRefused;
 import dev.cardvault.tokens.RevealDenied;
 import dev.cardvault.tokens.TokenNotFoundException;
@@ -91,7 +92,12 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response invalidCard(CardValidationException e, RoutingContext ctx) {
+    public Response missingBody(MissingBody e, RoutingContext ctx) {
+        return respond(ctx, Problems.badRequest());
+    }
+
+    @ServerExceptionMapper
+    public Response invalid(InvalidRequest e, RoutingContext ctx) {
         List<Problem.FieldError> errors = e.violations().stream()
                 .map(v -> new Problem.FieldError(v.field(), v.message())).toList();
         return respond(ctx, Problems.validation(errors));
@@ -114,12 +120,14 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response rotationRefused(RotationRefused e, RoutingContext ctx) {
-        String title = switch (e.status()) {
-            case 403 -> "Forbidden";
-            case 404 -> "Not Found";
-            default -> "Conflict";
+        Problem problem = switch (e.reason()) {
+            case NOT_FOUND -> new Problem("rotation-not-found", "Not Found", 404, e.getMessage());
+            case SELF_APPROVAL -> new Problem("self-approval", "Forbidden", 403, e.getMessage());
+            case NOT_PENDING -> new Problem("rotation-not-pending", "Conflict", 409, e.getMessage());
+            case ALREADY_APPROVED -> new Problem("already-approved", "Conflict", 409, e.getMessage());
+            case ANOTHER_OPEN -> new Problem("rotation-open", "Conflict", 409, e.getMessage());
         };
-        return respond(ctx, new Problem(e.slug(), title, e.status(), e.getMessage()));
+        return respond(ctx, problem);
     }
 
     @ServerExceptionMapper

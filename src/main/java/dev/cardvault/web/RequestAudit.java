@@ -7,6 +7,7 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import dev.cardvault.audit.Audit;
 import dev.cardvault.audit.AuditContext;
+import dev.cardvault.audit.AuditContexts;
 import dev.cardvault.audit.AuditType;
 import dev.cardvault.audit.Outcome;
 import dev.cardvault.auth.Caller;
@@ -20,7 +21,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /** Builds audit contexts from HTTP requests, and records every 401/403 on /v1 as ACCESS_DENIED. */
 @ApplicationScoped
-public class RequestAudit {
+public class RequestAudit implements AuditContexts {
 
     @Inject
     Audit audit;
@@ -28,8 +29,8 @@ public class RequestAudit {
     @Inject
     CurrentVertxRequest currentRequest;
 
-    /** For resources: call while handling the request (the request scope is active). */
-    public AuditContext context(Caller caller) {
+    @Override
+    public AuditContext current(Caller caller) {
         return of(caller.subject(), caller.tenant(), currentRequest.getCurrent());
     }
 

@@ -10,7 +10,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import dev.cardvault.card.CardValidationException;
+import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.card.Luhn;
 import dev.cardvault.card.CardShape;
 import dev.cardvault.card.Pan;
@@ -53,7 +53,7 @@ class TokenGeneratorTest {
 
     @Test
     void bin6Last4_onACardTooShortToKeepSixRandomDigits_isRefused() {
-        var e = assertThrows(CardValidationException.class,
+        var e = assertThrows(InvalidRequest.class,
                 () -> TokenGenerator.generate(TokenFormat.BIN6_LAST4, Pan.parse("378282246310005")));
         assertEquals("format", e.violations().get(0).field());
     }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.cardvault.card.Pan;
 import dev.cardvault.keys.DataKey;
-import dev.cardvault.keys.KeyHierarchy;
+import dev.cardvault.keys.DataKeys;
+import dev.cardvault.keys.FingerprintKeys;
 import dev.cardvault.testsupport.Db;
 import dev.cardvault.testsupport.TestCards;
 import io.quarkus.test.junit.QuarkusTest;
@@ -32,16 +33,19 @@ class TokenRepositoryTest {
     TokenRepository repository;
 
     @Inject
-    KeyHierarchy keys;
+    DataKeys dataKeys;
+
+    @Inject
+    FingerprintKeys fingerprints;
 
     @Inject
     Pool pool;
 
     private TokenRepository.NewToken row(String token, String tenant, String pan) {
-        DataKey key = keys.dataKeyForEncryption(tenant).await().atMost(Duration.ofSeconds(10));
+        DataKey key = dataKeys.forEncryption(tenant).await().atMost(Duration.ofSeconds(10));
         Pan p = Pan.parse(pan);
         byte[] ciphertext = CardRecordCipher.encrypt(new CardRecordCipher.CardRecord(p.digits(), 12, 2031, null), key, tenant, token);
-        return new TokenRepository.NewToken(token, tenant, TokenFormat.LAST4, false, keys.fingerprint(tenant, p.digits()),
+        return new TokenRepository.NewToken(token, tenant, TokenFormat.LAST4, false, fingerprints.fingerprint(tenant, p.digits()),
                 p.brand().name(), p.bin(), p.last4(), 12, 2031, key.id(), ciphertext, Map.of(), null,
                 Instant.now().truncatedTo(ChronoUnit.MICROS));
     }

@@ -1,0 +1,63 @@
+package dev.cardvault.keys;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.cardvault.crypto.Hmac;
+import dev.cardvault.crypto.SecretKey;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Card fingerprints: HMAC-SHA-256 of the PAN under a per-tenant key derived (HKDF) from one
+ * root key, so the same card never matches across tenants. The root is wrapped by the master key
+ * and created on first start.
+ */
+@ApplicationScoped
+public class FingerprintKeys {
+
+    static final String ROOT = "fingerprint";
+
+    @Inject
+    MasterKey masterKey;
+
+    @Inject
+    KeyRepository repository;
+
+    private volatile SecretKey root;
+    private final Map<String, Hmac> byTenant = new ConcurrentHashMap<>();
+
+    Uni<Void> load() {
+        return repository.rootKey(ROOT)
+                .flatMap(row -> row.isPresent() ? Uni.createFrom().item(row)
+                        : repository.insertRootKey(ROOT, masterKey.wrapNewKey(), masterKey.id()).flatMap(v -> repository.rootKey(ROOT)))
+                .invoke(row -> {
+                    KeyRepository.KekRow r = row.orElseThrow(() -> new IllegalStateException("fingerprint root key missing"));
+                    root = masterKey.unwrapStored(r.wrappedKey(), r.masterKeyId(), "the fingerprint root key");
+                })
+                .replaceWithVoid();
+    }
+
+    public boolean isLoaded() {
+        return root != null;
+    }
+
+    /** The tenant's fingerprint of a PAN (raw HMAC bytes). */
+    public byte[] fingerprint(String tenant, String panDigits) {
+        if (root == null) {
+            throw new IllegalStateException("The fingerprint root key is not loaded");
+        }
+        Hmac hmac = byTenant.computeIfAbsent(tenant, t -> {
+            SecretKey k = Hmac.derive(root, "cardvault/fingerprint/v1/tenant:" + t);
+            try {
+                return new Hmac(k);
+            } finally {
+                k.destroy();
+            }
+        });
+        return hmac.mac(panDigits.getBytes(StandardCharsets.US_ASCII));
+    }
+}
