@@ -84,8 +84,8 @@ public class RevealService {
                 wellFormed.add(t);
             }
         }
-        Uni<Map<String, TokenRepository.Sealed>> found = wellFormed.isEmpty() ? Uni.createFrom().item(Map.of())
-                : repository.findSealed(who.tenant(), wellFormed.toArray(String[]::new));
+        Uni<Map<String, TokenRow>> found = wellFormed.isEmpty() ? Uni.createFrom().item(Map.of())
+                : repository.findLive(who.tenant(), wellFormed.toArray(String[]::new));
         return found.flatMap(sealed -> unseal(who.tenant(), sealed)).flatMap(cards -> {
             List<Item> items = new ArrayList<>(tokens.size());
             List<Uni<Void>> events = new ArrayList<>(tokens.size());
@@ -102,7 +102,7 @@ public class RevealService {
     }
 
     /** Decrypts each sealed record, unwrapping each data key once (and from the cache after that). */
-    private Uni<Map<String, RevealView>> unseal(String tenant, Map<String, TokenRepository.Sealed> sealed) {
+    private Uni<Map<String, RevealView>> unseal(String tenant, Map<String, TokenRow> sealed) {
         if (sealed.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
@@ -113,7 +113,7 @@ public class RevealService {
             Map<Long, DataKey> byId = new HashMap<>();
             loaded.forEach(k -> byId.put(k.id(), k));
             Map<String, RevealView> out = new HashMap<>();
-            for (TokenRepository.Sealed s : sealed.values()) {
+            for (TokenRow s : sealed.values()) {
                 try {
                     var record = CardRecordCipher.decrypt(s.ciphertext(), byId.get(s.dataKeyId()), tenant, s.token());
                     out.put(s.token(), new RevealView(s.token(), record.pan(), record.expMonth(), record.expYear(),

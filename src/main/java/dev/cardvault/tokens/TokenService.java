@@ -39,7 +39,7 @@ public class TokenService {
     Audit audit;
 
     /** Writes new token rows inside the audit batch transaction. */
-    private final dev.cardvault.audit.AuditAppender.Companion<TokenRepository.NewToken> newTokens =
+    private final dev.cardvault.audit.AuditAppender.Companion<TokenRow> newTokens =
             (tx, rows) -> repository.insertMany(tx, rows);
 
     /**
@@ -76,10 +76,10 @@ public class TokenService {
     private Uni<TokenView> insertNew(String tenant, TokenizeCommand cmd, byte[] fingerprint, AuditContext audited, int attempt) {
         String token = TokenGenerator.generate(cmd.format(), cmd.pan());
         return dataKeys.forEncryption(tenant).flatMap(key -> {
-            TokenRepository.NewToken row = row(token, tenant, cmd, fingerprint, key);
+            TokenRow row = row(token, tenant, cmd, fingerprint, key);
             return audit.recordWith(audited.event(AuditType.TOKEN_CREATED, Outcome.SUCCESS, token, null), newTokens, row)
                     .flatMap(written -> written
-                            ? Uni.createFrom().item(TokenRepository.viewOf(row))
+                            ? Uni.createFrom().item(row.view())
                             // The value is taken (format-preserving tokens have few random digits): draw again.
                             : retry(attempt, null, () -> insertNew(tenant, cmd, fingerprint, audited, attempt + 1)));
         });
@@ -91,12 +91,11 @@ public class TokenService {
                 .flatMap(key -> repository.insertDeterministic(row(token, tenant, cmd, fingerprint, key)))
                 .flatMap(inserted -> inserted.isPresent()
                         ? Uni.createFrom().item(new Tokenized(inserted.get(), true))
-                        // Another request won the race for this card: the database now holds its token.
+                        // Another request won the race for this card (the database now holds its token),
+                        // or the drawn value is taken by another token: draw again.
                         : repository.findDeterministic(tenant, cmd.format(), fingerprint).flatMap(winner -> winner.isPresent()
                                 ? refresh(winner.get(), tenant, cmd, fingerprint)
-                                : insertDeterministic(tenant, cmd, fingerprint, attempt + 1)))
-                .onFailure(TokenRepository::isTokenCollision).recoverWithUni(e -> retry(attempt, e,
-                        () -> insertDeterministic(tenant, cmd, fingerprint, attempt + 1)));
+                                : retry(attempt, null, () -> insertDeterministic(tenant, cmd, fingerprint, attempt + 1))));
     }
 
     private Uni<Tokenized> refresh(String token, String tenant, TokenizeCommand cmd, byte[] fingerprint) {
@@ -112,11 +111,11 @@ public class TokenService {
                 : Uni.createFrom().failure(new IllegalStateException("no free token value after " + MAX_COLLISION_RETRIES + " attempts"));
     }
 
-    private static TokenRepository.NewToken row(String token, String tenant, TokenizeCommand cmd, byte[] fingerprint, DataKey key) {
+    private static TokenRow row(String token, String tenant, TokenizeCommand cmd, byte[] fingerprint, DataKey key) {
         var record = new CardRecordCipher.CardRecord(cmd.pan().digits(), cmd.expiry().month(), cmd.expiry().year(),
                 cmd.cardholderName());
         byte[] ciphertext = CardRecordCipher.encrypt(record, key, tenant, token);
-        return new TokenRepository.NewToken(token, tenant, cmd.format(), cmd.deterministic(), fingerprint,
+        return new TokenRow(token, tenant, cmd.format(), cmd.deterministic(), fingerprint,
                 cmd.pan().brand().name(), cmd.pan().bin(), cmd.pan().last4(), cmd.expiry().month(), cmd.expiry().year(),
                 key.id(), ciphertext, cmd.metadata(), cmd.expiresAt(),
                 java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS)); // PostgreSQL keeps microseconds

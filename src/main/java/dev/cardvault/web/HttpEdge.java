@@ -7,31 +7,23 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
-import dev.cardvault.auth.Caller;
-import dev.cardvault.card.CardShape;
 import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.AuthenticationRedirectException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
-import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The HTTP edge, ahead of every route including Quarkus' own: request ids, the access log, the
- * body-size limit, and problem+json for failures that happen before or outside JAX-RS
- * (authentication, unknown routes, oversized bodies).
+ * shutdown gate, the body-size limit, the 401 for a tokenless /v1 call, and problem+json for
+ * failures that happen before or outside JAX-RS (authentication, unknown routes, oversized bodies).
  */
 @ApplicationScoped
 public class HttpEdge {
 
-    private static final Logger ACCESS = Logger.getLogger("cardvault.access");
     private static final Logger LOG = Logger.getLogger(HttpEdge.class);
 
     @Inject
@@ -40,46 +32,33 @@ public class HttpEdge {
     @Inject
     ShutdownGate shutdownGate;
 
+    @Inject
+    RequestLimits limits;
+
     void install(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE).handler(this::onRequest);
-        // A chunked HTTP/1.1 body has no Content-Length to check up front: read it here, up to the
-        // limit, so that one growing past it fails the route with 413 and onFailure answers with
-        // problem+json (Quarkus REST's own limit answers with an empty 413). Not for HTTP/2: Quarkus
-        // REST cannot take over an HTTP/2 request whose body was already read.
-        BodyHandler bodies = BodyHandler.create(false).setBodyLimit(RequestLimits.MAX_BODY_BYTES);
-        router.route("/v1/*").order(Integer.MIN_VALUE + 1).handler(ctx -> {
-            HttpServerRequest request = ctx.request();
-            if (request.version() != HttpVersion.HTTP_2 && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null
-                    && request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
-                bodies.handle(ctx);
-            } else {
-                ctx.next();
-            }
-        });
+        BodyLimit bodyLimit = new BodyLimit(limits.maxBodyBytes());
+        router.route().order(Integer.MIN_VALUE).handler(ctx -> onRequest(ctx, bodyLimit));
+        router.route("/v1/*").order(Integer.MIN_VALUE + 1).handler(bodyLimit::handleChunked);
         router.route().order(Integer.MIN_VALUE).failureHandler(this::onFailure);
     }
 
-    private void onRequest(RoutingContext ctx) {
-        long start = System.nanoTime();
+    private void onRequest(RoutingContext ctx, BodyLimit bodyLimit) {
         String requestId = RequestIds.acceptOrGenerate(ctx.request().getHeader(RequestIds.HEADER));
         ctx.put(RequestIds.CONTEXT_KEY, requestId);
-        MDC.put("requestId", requestId);
+        MDC.put("requestId", requestId); // checked above: the log pattern never prints caller input
         ctx.response().putHeader(RequestIds.HEADER, requestId);
-        ctx.addEndHandler(ignored -> accessLog(ctx, requestId, start));
+        AccessLog.onEnd(ctx, requestId);
 
         // Health stays answerable until the server closes: readiness says DOWN, liveness UP, so
         // the kubelet lets the drain finish instead of restarting the container.
         if (shutdownGate.closed() && !ctx.normalizedPath().startsWith("/q/health")) {
-            ctx.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader("Retry-After", "1");
-            send(ctx, Problems.shuttingDown());
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            ProblemResponses.write(ctx, Problems.shuttingDown());
             return;
         }
-
-        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null && exceedsLimit(length)) {
-            // Refuse before reading a byte; the connection is closed after the answer.
+        if (bodyLimit.declaredTooLarge(ctx.request())) {
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-            send(ctx, Problems.payloadTooLarge(RequestLimits.MAX_BODY_BYTES));
+            ProblemResponses.write(ctx, Problems.payloadTooLarge(bodyLimit.maxBytes()));
             return;
         }
         if (isApi(ctx) && !hasBearer(ctx)) {
@@ -87,7 +66,7 @@ public class HttpEdge {
             // learns nothing about which routes exist. Invalid tokens fail authentication later
             // and reach onFailure; valid ones go on to the role and tenant checks.
             requestAudit.denied(ctx, null);
-            send(ctx, Problems.unauthorized());
+            ProblemResponses.write(ctx, Problems.unauthorized());
             return;
         }
         ctx.next();
@@ -101,14 +80,6 @@ public class HttpEdge {
     private static boolean hasBearer(RoutingContext ctx) {
         String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
-    }
-
-    private static boolean exceedsLimit(String contentLength) {
-        try {
-            return Long.parseLong(contentLength.trim()) > RequestLimits.MAX_BODY_BYTES;
-        } catch (NumberFormatException e) {
-            return false; // Vert.x rejects a malformed Content-Length itself
-        }
     }
 
     private void onFailure(RoutingContext ctx) {
@@ -126,56 +97,8 @@ public class HttpEdge {
             LOG.error("Unhandled failure at the HTTP edge", failure);
             problem = Problems.internalError();
         } else {
-            problem = Problems.forStatus(ctx.statusCode() < 400 ? 500 : ctx.statusCode());
+            problem = Problems.forStatus(ctx.statusCode() < 400 ? 500 : ctx.statusCode(), limits);
         }
-        send(ctx, problem);
-    }
-
-    static void send(RoutingContext ctx, Problem problem) {
-        HttpServerResponse response = ctx.response();
-        if (response.ended()) {
-            return;
-        }
-        if (response.headWritten()) {
-            response.close();
-            return;
-        }
-        String requestId = ctx.get(RequestIds.CONTEXT_KEY);
-        response.setStatusCode(problem.status())
-                .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
-        if (problem.status() == 401) {
-            response.putHeader("WWW-Authenticate", "Bearer");
-        }
-        response.end(problem.withRequestId(requestId).toJson());
-    }
-
-    /**
-     * The path as the application read it (percent-decoded once, as JAX-RS does), so that the log
-     * mask sees a card number however it was encoded (fullwidth digits as %EF%BC%94...,
-     * separators as %2520); control characters are replaced so a path cannot forge log lines.
-     */
-    static String loggablePath(String path) {
-        String decoded;
-        try {
-            decoded = java.net.URLDecoder.decode(path.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException malformed) {
-            decoded = path;
-        }
-        StringBuilder out = new StringBuilder(decoded.length());
-        decoded.codePoints().forEach(cp -> out.appendCodePoint(Character.isISOControl(cp) ? '?' : cp));
-        return CardShape.mask(out.toString());
-    }
-
-    private static void accessLog(RoutingContext ctx, String requestId, long start) {
-        long micros = (System.nanoTime() - start) / 1_000;
-        String subject = ctx.user() instanceof QuarkusHttpUser user ? Caller.subjectOf(user.getSecurityIdentity()) : null;
-        // Path only: no query string, no headers, no body. The log filter masks a PAN typed into a path.
-        // A response that was never written (the connection closed first) has no status: say so
-        // instead of Vert.x' default 200.
-        String status = ctx.response().ended() ? Integer.toString(ctx.response().getStatusCode()) : "closed";
-        // "status=" right after the path: a format-preserving token followed by " 200" would form
-        // a card-shaped window for the mask, hiding the token and the status together.
-        ACCESS.infof("%s %s status=%s time=%d.%03dms sub=%s rid=%s", ctx.request().method(), loggablePath(ctx.normalizedPath()),
-                status, micros / 1000, micros % 1000, subject == null ? "-" : subject, requestId);
+        ProblemResponses.write(ctx, problem);
     }
 }

@@ -9,7 +9,8 @@ import io.vertx.core.json.JsonObject;
  * An RFC 9457 problem document. Built only from constants and field names we control: the
  * detail of a problem never quotes request input, a class name or a stack trace.
  */
-public record Problem(String slug, String title, int status, String detail, String requestId, List<FieldError> errors) {
+public record Problem(String slug, String title, int status, String detail, String requestId, List<FieldError> errors,
+        Long retryAfterSeconds) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
     static final String TYPE_BASE = "https://cardvault.dev/problems/";
@@ -18,11 +19,16 @@ public record Problem(String slug, String title, int status, String detail, Stri
     }
 
     public Problem(String slug, String title, int status, String detail) {
-        this(slug, title, status, detail, null, List.of());
+        this(slug, title, status, detail, null, List.of(), null);
     }
 
     public Problem withRequestId(String id) {
-        return new Problem(slug, title, status, detail, id, errors);
+        return new Problem(slug, title, status, detail, id, errors, retryAfterSeconds);
+    }
+
+    /** The same problem, telling the caller when to retry ({@code Retry-After}). */
+    public Problem retryAfter(long seconds) {
+        return new Problem(slug, title, status, detail, requestId, errors, seconds);
     }
 
     public String type() {

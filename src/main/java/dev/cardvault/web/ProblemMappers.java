@@ -42,6 +42,9 @@ public class ProblemMappers {
     @Inject
     RequestAudit requestAudit;
 
+    @Inject
+    RequestLimits limits;
+
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class })
     public Response unauthorized(RoutingContext ctx) {
         requestAudit.denied(ctx, null);
@@ -84,7 +87,7 @@ public class ProblemMappers {
         if (status >= 500) {
             LOG.error("Request failed", e);
         }
-        Response response = respond(ctx, Problems.forStatus(status));
+        Response response = respond(ctx, Problems.forStatus(status, limits));
         if (e instanceof NotAllowedException && e.getResponse().getHeaderString(HttpHeaders.ALLOW) != null) {
             return Response.fromResponse(response).header(HttpHeaders.ALLOW, e.getResponse().getHeaderString(HttpHeaders.ALLOW)).build();
         }
@@ -112,8 +115,7 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response revealDenied(RevealDenied e, RoutingContext ctx) {
         if (e.reason() == RevealDenied.Reason.RATE_LIMITED) {
-            return Response.fromResponse(respond(ctx, Problems.rateLimited(e.retryAfterSeconds())))
-                    .header("Retry-After", Long.toString(e.retryAfterSeconds())).build();
+            return respond(ctx, Problems.rateLimited(e.retryAfterSeconds()));
         }
         return respond(ctx, Problems.purposeNotAllowed());
     }
@@ -141,15 +143,8 @@ public class ProblemMappers {
         return respond(ctx, Problems.internalError());
     }
 
-    static Response respond(RoutingContext ctx, Problem problem) {
-        String requestId = ctx != null ? ctx.get(RequestIds.CONTEXT_KEY) : null;
-        Response.ResponseBuilder b = Response.status(problem.status())
-                .type(Problem.MEDIA_TYPE)
-                .entity(problem.withRequestId(requestId).toJson());
-        if (problem.status() == 401) {
-            b.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-        }
-        return b.build();
+    private static Response respond(RoutingContext ctx, Problem problem) {
+        return ProblemResponses.jaxrs(ctx, problem);
     }
 
     /** The JSON path of a mapping error, only when every segment is a plain field name or index. */

@@ -54,7 +54,7 @@ public final class Problems {
 
     public static Problem validation(java.util.List<Problem.FieldError> errors) {
         return new Problem("validation-failed", "Unprocessable Content", 422,
-                "The request breaks " + (errors.size() == 1 ? "a rule" : errors.size() + " rules") + "; see errors.", null, errors);
+                "The request breaks " + (errors.size() == 1 ? "a rule" : errors.size() + " rules") + "; see errors.", null, errors, null);
     }
 
     public static Problem tokenNotFound() {
@@ -73,7 +73,7 @@ public final class Problems {
 
     public static Problem shuttingDown() {
         return new Problem("service-unavailable", "Service Unavailable", 503,
-                "This instance is shutting down and takes no new requests; retry, another instance will answer.");
+                "This instance is shutting down and takes no new requests; retry, another instance will answer.").retryAfter(1);
     }
 
     public static Problem purposeNotAllowed() {
@@ -83,7 +83,8 @@ public final class Problems {
 
     public static Problem rateLimited(long retryAfterSeconds) {
         return new Problem("rate-limited", "Too Many Requests", 429,
-                "You have reached your limit of revealed cards per minute; retry after " + retryAfterSeconds + " s.");
+                "You have reached your limit of revealed cards per minute; retry after " + retryAfterSeconds + " s.")
+                .retryAfter(retryAfterSeconds);
     }
 
     public static Problem auditUnavailable() {
@@ -97,7 +98,7 @@ public final class Problems {
     }
 
     /** For any other status a framework raises: a generic, input-free problem. */
-    public static Problem forStatus(int status) {
+    public static Problem forStatus(int status, RequestLimits limits) {
         return switch (status) {
             case 400 -> badRequest();
             case 401 -> unauthorized();
@@ -105,7 +106,7 @@ public final class Problems {
             case 404 -> notFound();
             case 405 -> methodNotAllowed();
             case 406 -> notAcceptable();
-            case 413 -> payloadTooLarge(RequestLimits.MAX_BODY_BYTES);
+            case 413 -> payloadTooLarge(limits.maxBodyBytes());
             case 415 -> unsupportedMediaType();
             case 503 -> serviceUnavailable();
             default -> status >= 500 ? internalError()

@@ -1,11 +1,22 @@
 package dev.cardvault.web;
 
-/** Limits of the contract that the HTTP edge enforces before any resource sees the request. */
-public final class RequestLimits {
+import jakarta.inject.Singleton;
 
-    /** 16 KiB: a tokenize body is well under 2 KiB; anything larger is a mistake or an attack. */
-    public static final long MAX_BODY_BYTES = 16 * 1024;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-    private RequestLimits() {
+import io.quarkus.runtime.configuration.MemorySize;
+
+/**
+ * The body-size limit, from the one setting Quarkus REST enforces too
+ * ({@code quarkus.http.limits.max-body-size}, 16 KiB: a tokenize body is well under 2 KiB).
+ */
+@Singleton
+public class RequestLimits {
+
+    @ConfigProperty(name = "quarkus.http.limits.max-body-size")
+    MemorySize maxBodySize;
+
+    public long maxBodyBytes() {
+        return maxBodySize.asLongValue();
     }
 }

@@ -41,11 +41,11 @@ class TokenRepositoryTest {
     @Inject
     Pool pool;
 
-    private TokenRepository.NewToken row(String token, String tenant, String pan) {
+    private TokenRow row(String token, String tenant, String pan) {
         DataKey key = dataKeys.forEncryption(tenant).await().atMost(Duration.ofSeconds(10));
         Pan p = Pan.parse(pan);
         byte[] ciphertext = CardRecordCipher.encrypt(new CardRecordCipher.CardRecord(p.digits(), 12, 2031, null), key, tenant, token);
-        return new TokenRepository.NewToken(token, tenant, TokenFormat.LAST4, false, fingerprints.fingerprint(tenant, p.digits()),
+        return new TokenRow(token, tenant, TokenFormat.LAST4, false, fingerprints.fingerprint(tenant, p.digits()),
                 p.brand().name(), p.bin(), p.last4(), 12, 2031, key.id(), ciphertext, Map.of(), null,
                 Instant.now().truncatedTo(ChronoUnit.MICROS));
     }
@@ -55,7 +55,7 @@ class TokenRepositoryTest {
         Pan first = Pan.parse(TestCards.randomVisa());
         String value = TokenGenerator.generate(TokenFormat.LAST4, first);
         // Two requests of different tenants drew the same format-preserving value in one batch.
-        List<TokenRepository.NewToken> rows = List.of(row(value, "dup-a", first.digits()), row(value, "dup-b", TestCards.randomVisa()),
+        List<TokenRow> rows = List.of(row(value, "dup-a", first.digits()), row(value, "dup-b", TestCards.randomVisa()),
                 row(TokenGenerator.generate(TokenFormat.LAST4, first), "dup-a", first.digits()));
 
         boolean[] written = pool.withTransaction(tx -> repository.insertMany(tx, rows)).await().atMost(Duration.ofSeconds(10));
@@ -74,10 +74,10 @@ class TokenRepositoryTest {
     void insertMany_valueTakenByAnEarlierBatch_isNotOverwritten() {
         Pan pan = Pan.parse(TestCards.randomVisa());
         String value = TokenGenerator.generate(TokenFormat.LAST4, pan);
-        TokenRepository.NewToken existing = row(value, "dup-c", pan.digits());
+        TokenRow existing = row(value, "dup-c", pan.digits());
         pool.withTransaction(tx -> repository.insertMany(tx, List.of(existing))).await().atMost(Duration.ofSeconds(10));
 
-        TokenRepository.NewToken later = row(value, "dup-d", TestCards.randomVisa());
+        TokenRow later = row(value, "dup-d", TestCards.randomVisa());
         boolean[] written = pool.withTransaction(tx -> repository.insertMany(tx, List.of(later))).await().atMost(Duration.ofSeconds(10));
 
         assertArrayEquals(new boolean[] { false }, written);

@@ -113,6 +113,6 @@ class AccessLogTest {
 
     @Test
     void loggablePath_replacesControlCharacters() {
-        assertEquals("/v1/a?b", HttpEdge.loggablePath("/v1/a%0Ab"));
+        assertEquals("/v1/a?b", AccessLog.loggablePath("/v1/a%0Ab"));
     }
 }
