@@ -20,7 +20,6 @@ import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import dev.cardvault.audit.Audit;
@@ -38,7 +37,6 @@ import io.smallrye.mutiny.Uni;
 @Path("/v1/tokens")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Tokens")
-@SecurityRequirement(name = "jwt")
 public class TokenResource {
 
     static final String TOKENIZE_EXAMPLE = """
