@@ -5,6 +5,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -17,6 +18,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
  * it; infrastructure ({@code database}, {@code logging}); {@code card}, {@code crypto},
  * {@code auth} and {@code errors} at the bottom. Production classes only.
  */
+@Tag("unit")
 class ArchitectureTest {
 
     private static final JavaClasses PRODUCTION = new ClassFileImporter()

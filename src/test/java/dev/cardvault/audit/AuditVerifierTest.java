@@ -10,9 +10,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Two replicas' chains interleaved in one table, as several instances on one database write them. */
+@Tag("unit")
 class AuditVerifierTest {
 
     private static List<AuditRepository.StoredEvent> interleaved(int perChain) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -20,6 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Examples of the card-shape definition. Failure messages show inputs and outputs with their
  * digits as '#' (see {@link CardShapePropertiesTest#shape}): CI scans captured test output.
  */
+@Tag("unit")
 class CardShapeTest {
 
     @ParameterizedTest

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.YearMonth;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class ExpiryAndNameTest {
 
     private static final YearMonth NOW = YearMonth.of(2026, 11);

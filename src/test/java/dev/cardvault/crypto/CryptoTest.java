@@ -15,9 +15,11 @@ import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The Bouncy Castle primitives against published vectors and against the JDK's own implementations. */
+@Tag("unit")
 class CryptoTest {
 
     private static final HexFormat HEX = HexFormat.of();

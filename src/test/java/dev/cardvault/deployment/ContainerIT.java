@@ -9,9 +9,6 @@ import static dev.cardvault.testsupport.ServiceProcesses.freePort;
 import static dev.cardvault.testsupport.ServiceProcesses.read;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.vertx.core.json.JsonObject;
+
 import dev.cardvault.database.EmbeddedPostgresServer;
+import dev.cardvault.testsupport.Api;
+import dev.cardvault.testsupport.HttpApi;
+import dev.cardvault.testsupport.SystemPackages;
 import dev.cardvault.testsupport.TestCards;
 import dev.cardvault.testsupport.TestJwt;
 
@@ -56,10 +58,6 @@ import dev.cardvault.testsupport.TestJwt;
 class ContainerIT {
 
     private static final Path APP = Path.of("target/quarkus-app").toAbsolutePath();
-    // HTTP/1.1, as the ingress controller and kube-proxy'd clients speak to the pod. (Over cleartext
-    // HTTP/2 a stream opened while Quarkus sends its shutdown GOAWAY can lose its body: README.)
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
 
     @TempDir
     Path work;
@@ -68,10 +66,12 @@ class ContainerIT {
     @ValueSource(strings = { "prod", "dev" })
     void deployment_startsReadOnlyAsNonRoot_servesWithItsSecrets_andDrainsOnSigterm(String overlay) throws Exception {
         boolean prod = overlay.equals("prod");
-        assumeTrue("root".equals(System.getProperty("user.name")) && Kustomize.onPath("unshare") && Kustomize.onPath("setpriv")
-                && Kustomize.onPath("openssl"), "needs root, unshare and setpriv to build the container sandbox, openssl for the database's TLS");
-        JsonNode deployment = Kustomize.render(ManifestsTest.K8S.resolve("overlays").resolve(overlay)).stream()
-                .filter(o -> o.path("kind").asText().equals("Deployment") && Kustomize.name(o).equals("cardvault"))
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to build the container sandbox (a mount namespace, chroot)");
+        SystemPackages.require("util-linux", "unshare", "setpriv"); // the container sandbox
+        SystemPackages.require("openssl", "openssl"); // the database's TLS
+        Kubectl.require();
+        JsonNode deployment = Kubectl.kustomize(ManifestsTest.K8S.resolve("overlays").resolve(overlay)).stream()
+                .filter(o -> o.path("kind").asText().equals("Deployment") && Kubectl.name(o).equals("cardvault"))
                 .findFirst().orElseThrow();
         JsonNode pod = ManifestsTest.pod(deployment);
         JsonNode container = ManifestsTest.container(deployment, "cardvault");
@@ -108,6 +108,10 @@ class ContainerIT {
                     "cardvault-master-key", Map.of("master.key", Base64.getEncoder().encodeToString(master)));
 
             int port = freePort();
+            // HTTP/1.1, as the ingress controller and kube-proxy'd clients speak to the pod. (Over cleartext
+            // HTTP/2 a stream opened while Quarkus sends its shutdown GOAWAY can lose its body: README.)
+            HttpApi api = HttpApi.at(port).timeout(Duration.ofSeconds(10));
+            HttpApi prober = api.timeout(Duration.ofSeconds(5));
             Map<String, String> env = environment(container, secrets);
             env.put("QUARKUS_HTTP_PORT", Integer.toString(port)); // the container port, mapped as a runtime would
             String issuer = prod ? env.get("MP_JWT_VERIFY_ISSUER") : TestJwt.ISSUER;
@@ -122,9 +126,9 @@ class ContainerIT {
                 List<String> probes = List.of("startupProbe", "readinessProbe", "livenessProbe");
                 JsonNode startup = container.path("startupProbe");
                 long window = startup.path("periodSeconds").asLong() * startup.path("failureThreshold").asLong();
-                awaitStatus(p, log, port, startup.path("httpGet").path("path").asText(), 200, Duration.ofSeconds(window));
+                awaitStatus(p, log, prober, startup.path("httpGet").path("path").asText(), 200, Duration.ofSeconds(window));
                 for (String probe : probes) {
-                    assertEquals(200, status(port, container.path(probe).path("httpGet").path("path").asText()), probe);
+                    assertEquals(200, prober.status(container.path(probe).path("httpGet").path("path").asText(), null), probe);
                 }
                 // The JVM really runs as the pod would: non-root, no capabilities, no privilege gain, read-only root.
                 String proc = Files.readString(Path.of("/proc", Long.toString(p.pid()), "status"));
@@ -142,17 +146,17 @@ class ContainerIT {
                 String pan = TestCards.randomVisa();
                 String agent = "Bearer " + TestJwt.as("agent").roles("tokenizer").tenant("acme").issuer(issuer).audience(audience).signedWith(signer).mint();
                 String billing = "Bearer " + TestJwt.as("billing").roles("detokenizer").tenant("acme").issuer(issuer).audience(audience).signedWith(signer).mint();
-                HttpResponse<String> created = post(port, "/v1/tokens", agent, "{\"pan\":\"" + pan + "\",\"expMonth\":12,\"expYear\":2040}");
+                HttpResponse<String> created = api.post("/v1/tokens", agent, Api.card(pan).put("expYear", 2040).encode());
                 assertEquals(201, created.statusCode(), () -> created.body() + "\n" + read(log));
-                String token = Kustomize.YAML.readTree(created.body()).path("token").asText();
-                HttpResponse<String> revealed = post(port, "/v1/tokens/" + token + "/detokenize", billing, "{\"purpose\":\"RECURRING_BILLING\"}");
+                String token = new JsonObject(created.body()).getString("token");
+                HttpResponse<String> revealed = api.post("/v1/tokens/" + token + "/detokenize", billing, "{\"purpose\":\"RECURRING_BILLING\"}");
                 assertEquals(200, revealed.statusCode(), () -> "reveal failed\n" + read(log)); // the body may hold the card
                 // equals, not assertEquals: a failure message must not print the card number.
-                assertTrue(pan.equals(Kustomize.YAML.readTree(revealed.body()).path("pan").asText()), "the revealed card differs");
+                assertTrue(pan.equals(new JsonObject(revealed.body()).getString("pan")), "the revealed card differs");
                 // A token from anyone else is refused: the mounted key is what verification uses.
                 java.security.PrivateKey other = prod ? TestJwt.devKey() : TestJwt.untrustedKey();
-                assertEquals(401, post(port, "/v1/tokens", "Bearer " + TestJwt.as("agent").roles("tokenizer").tenant("acme").issuer(issuer)
-                        .signedWith(other).mint(), "{\"pan\":\"" + TestCards.randomVisa() + "\",\"expMonth\":12,\"expYear\":2040}").statusCode(),
+                assertEquals(401, api.post("/v1/tokens", "Bearer " + TestJwt.as("agent").roles("tokenizer").tenant("acme").issuer(issuer)
+                        .signedWith(other).mint(), Api.card(TestCards.randomVisa()).put("expYear", 2040).encode()).statusCode(),
                         "a token signed with another key was accepted");
 
                 // SIGTERM, as the kubelet sends it, while agents keep tokenizing.
@@ -168,7 +172,7 @@ class ContainerIT {
                     Thread t = new Thread(() -> {
                         while (!stop.get()) {
                             try {
-                                int s = post(port, "/v1/tokens", agent, "{\"pan\":\"" + TestCards.randomVisa() + "\",\"expMonth\":1,\"expYear\":2041}").statusCode();
+                                int s = api.post("/v1/tokens", agent, Api.card(TestCards.randomVisa()).put("expMonth", 1).put("expYear", 2041).encode()).statusCode();
                                 if (s == 201 && terminating.get()) {
                                     servedAfterSigterm.incrementAndGet();
                                 } else if (s == 503) {
@@ -193,8 +197,8 @@ class ContainerIT {
                 terminating.set(true);
                 p.destroy(); // SIGTERM to the JVM: unshare, chroot, setpriv and env all exec'd into it
                 Duration delay = ManifestsTest.quarkusDuration(env.get("QUARKUS_SHUTDOWN_DELAY"));
-                awaitStatus(p, log, port, container.path("readinessProbe").path("httpGet").path("path").asText(), 503, delay);
-                assertEquals(200, status(port, container.path("livenessProbe").path("httpGet").path("path").asText()),
+                awaitStatus(p, log, prober, container.path("readinessProbe").path("httpGet").path("path").asText(), 503, delay);
+                assertEquals(200, prober.status(container.path("livenessProbe").path("httpGet").path("path").asText(), null),
                         "liveness must stay up while draining, or the kubelet restarts the pod instead of letting it finish");
                 long graceNanos = TimeUnit.SECONDS.toNanos(pod.path("terminationGracePeriodSeconds").asLong());
                 assertTrue(p.waitFor(graceNanos - (System.nanoTime() - sigterm), TimeUnit.NANOSECONDS),
@@ -359,24 +363,12 @@ class ContainerIT {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 
-
-    private int status(int port, String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
-    }
-
-    private HttpResponse<String> post(int port, String path, String bearer, String body) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
-                .header("Authorization", bearer).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private void awaitStatus(Process p, Path log, int port, String path, int expected, Duration within) throws Exception {
+    private static void awaitStatus(Process p, Path log, HttpApi api, String path, int expected, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         int last = -1;
         while (System.nanoTime() < deadline) {
             try {
-                last = status(port, path);
+                last = api.status(path, null);
                 if (last == expected) {
                     return;
                 }

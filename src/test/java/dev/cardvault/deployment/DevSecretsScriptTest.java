@@ -2,7 +2,6 @@ package dev.cardvault.deployment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -19,12 +18,14 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.cardvault.testsupport.SystemPackages;
 import dev.cardvault.testsupport.TestJwt;
 
 /**
@@ -33,6 +34,7 @@ import dev.cardvault.testsupport.TestJwt;
  * {@code create --dry-run=client} and {@code kustomize} to the real kubectl. The Secrets it makes
  * must be exactly the ones, with exactly the keys, that the dev overlay reads.
  */
+@Tag("unit")
 class DevSecretsScriptTest {
 
     @TempDir
@@ -48,7 +50,7 @@ class DevSecretsScriptTest {
         Path bin = Files.createDirectories(work.resolve("bin"));
         Path applied = work.resolve("applied.yaml");
         Files.deleteIfExists(applied);
-        String real = Kustomize.which("kubectl").orElseThrow().toString();
+        String real = SystemPackages.which("kubectl").orElseThrow().toString();
         Path stub = bin.resolve("kubectl");
         // create: AlreadyExists / a connection failure / recorded as the object kubectl would send.
         Files.writeString(stub, """
@@ -77,23 +79,29 @@ class DevSecretsScriptTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "create-secrets.sh hangs");
 
         Map<String, Map<String, byte[]>> secrets = new TreeMap<>();
-        for (ObjectNode s : Kustomize.parse(Files.exists(applied) ? Files.readString(applied) : "")) {
+        for (ObjectNode s : Kubectl.parse(Files.exists(applied) ? Files.readString(applied) : "")) {
             assertEquals("Secret", s.path("kind").asText());
             Map<String, byte[]> data = new TreeMap<>();
             s.path("data").fields().forEachRemaining(e -> data.put(e.getKey(), Base64.getDecoder().decode(e.getValue().asText())));
-            secrets.put(Kustomize.name(s), data);
+            secrets.put(Kubectl.name(s), data);
         }
         return new Run(p.exitValue(), out, secrets);
     }
 
+    /** kubectl as a client only (no cluster), and openssl for the certificate. */
+    private static void needsKubectlAndOpenssl() {
+        Kubectl.require();
+        SystemPackages.require("openssl", "openssl");
+    }
+
     @Test
     void createsEverySecretTheDevOverlayReads_withTheKeysItReads() throws Exception {
-        assumeTrue(Kustomize.onPath("kubectl") && Kustomize.onPath("openssl"), "needs kubectl (client only) and openssl");
+        needsKubectlAndOpenssl();
         Run run = run(Cluster.EMPTY);
         assertEquals(0, run.exit(), run.output());
         Map<String, Map<String, byte[]>> secrets = run.secrets();
 
-        List<ObjectNode> dev = Kustomize.render(ManifestsTest.K8S.resolve("overlays/dev"));
+        List<ObjectNode> dev = Kubectl.kustomize(ManifestsTest.K8S.resolve("overlays/dev"));
         Map<String, Set<String>> read = new HashMap<>();
         for (ObjectNode o : dev) {
             o.findValues("secretKeyRef").forEach(ref -> read.computeIfAbsent(ref.path("name").asText(), k -> new TreeSet<>())
@@ -125,7 +133,7 @@ class DevSecretsScriptTest {
 
     @Test
     void rerun_keepsTheMasterKeyAndPassword_andRefreshesOnlyTheJwtKeyAndCertificate() throws Exception {
-        assumeTrue(Kustomize.onPath("kubectl") && Kustomize.onPath("openssl"), "needs kubectl (client only) and openssl");
+        needsKubectlAndOpenssl();
         Run run = run(Cluster.SECRETS_EXIST);
         assertEquals(0, run.exit(), run.output());
         assertEquals(Set.of("cardvault-jwt", "cardvault-tls"), run.secrets().keySet(),
@@ -135,7 +143,7 @@ class DevSecretsScriptTest {
 
     @Test
     void clusterUnreachable_failsWithoutWritingAnything() throws Exception {
-        assumeTrue(Kustomize.onPath("kubectl") && Kustomize.onPath("openssl"), "needs kubectl (client only) and openssl");
+        needsKubectlAndOpenssl();
         Run run = run(Cluster.UNREACHABLE);
         assertTrue(run.exit() != 0, "a failure other than AlreadyExists must stop the script:\n" + run.output());
         assertEquals(Set.of(), run.secrets().keySet());

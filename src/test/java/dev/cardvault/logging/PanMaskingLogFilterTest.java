@@ -11,8 +11,10 @@ import org.jboss.logmanager.Level;
 
 import org.jboss.logmanager.ExtLogRecord;
 import org.jboss.logmanager.formatters.PatternFormatter;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class PanMaskingLogFilterTest {
 
     private static final String PAN = "4111111111111111";

@@ -8,10 +8,6 @@ import static dev.cardvault.testsupport.ServiceProcesses.freePort;
 import static dev.cardvault.testsupport.ServiceProcesses.read;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.cardvault.database.EmbeddedPostgresServer;
+import dev.cardvault.testsupport.Api;
+import dev.cardvault.testsupport.HttpApi;
 import dev.cardvault.testsupport.TestJwt;
 
 /**
@@ -32,7 +30,6 @@ import dev.cardvault.testsupport.TestJwt;
 class PackagedJarIT {
 
     private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @TempDir
     Path workDir;
@@ -49,20 +46,12 @@ class PackagedJarIT {
     }
 
 
-    private int status(int port, String path, String bearer) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(5));
-        if (bearer != null) {
-            b.header("Authorization", bearer);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-    }
-
     private void awaitReady(Process p, int port, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             assertTrue(p.isAlive(), () -> "service exited early:\n" + read(log));
             try {
-                if (status(port, "/q/health/ready", null) == 200) {
+                if (HttpApi.at(port).timeout(Duration.ofSeconds(5)).status("/q/health/ready", null) == 200) {
                     return;
                 }
             } catch (IOException notYet) {
@@ -74,18 +63,10 @@ class PackagedJarIT {
     }
 
 
-    private io.vertx.core.json.JsonObject json(String method, int port, String path, String bearer, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", bearer).header("Content-Type", "application/json");
-        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody()) : b.method(method, HttpRequest.BodyPublishers.ofString(body));
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        assertTrue(r.statusCode() < 300, method + " " + path + " -> " + r.statusCode() + " " + r.body());
-        return new io.vertx.core.json.JsonObject(r.body());
-    }
-
     @Test
     void keyRotation_rewrapKilledMidway_resumesAfterRestart_andEveryCardStillReveals() throws Exception {
         int port = freePort();
+        HttpApi api = HttpApi.at(port);
         // Run 1: no background rewrap, so the approval leaves all the work pending when the process dies.
         Map<String, String> paused = Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port),
                 "CARDVAULT_KEYS_REWRAP_EVERY", "off");
@@ -97,15 +78,15 @@ class PackagedJarIT {
         for (int i = 0; i < 40; i++) { // one data key per tenant: 40 keys to rewrap
             String tenant = "t" + i;
             String pan = dev.cardvault.testsupport.TestCards.randomVisa();
-            String token = json("POST", port, "/v1/tokens", TestJwt.as("agent").roles("tokenizer").tenant(tenant).bearer(),
-                    "{\"pan\":\"" + pan + "\",\"expMonth\":12,\"expYear\":2040}").getString("token");
+            String token = api.json("POST", "/v1/tokens", Api.agent(tenant), Api.card(pan).put("expYear", 2040).encode(), 201)
+                    .getString("token");
             panByToken.put(token, pan);
             tenantByToken.put(token, tenant);
         }
         String alice = TestJwt.as("alice").roles("key-custodian").tenant("ops").bearer();
         String bob = TestJwt.as("bob").roles("key-custodian").tenant("ops").bearer();
-        String id = json("POST", port, "/v1/keys/rotations", alice, "{\"reason\":\"cryptoperiod\"}").getString("id");
-        var approved = json("POST", port, "/v1/keys/rotations/" + id + "/approve", bob, null);
+        String id = api.json("POST", "/v1/keys/rotations", alice, "{\"reason\":\"cryptoperiod\"}", 202).getString("id");
+        var approved = api.json("POST", "/v1/keys/rotations/" + id + "/approve", bob, null, 200);
         assertEquals("REWRAPPING", approved.getString("state"));
         first.destroyForcibly(); // SIGKILL before any rewrap
         first.waitFor(30, TimeUnit.SECONDS);
@@ -118,7 +99,7 @@ class PackagedJarIT {
         awaitReady(second, port, log2);
         long rewrapped = 0;
         for (int i = 0; i < 100 && rewrapped == 0; i++) {
-            rewrapped = json("GET", port, "/v1/keys/rotations/" + id, alice, null).getLong("rewrapped");
+            rewrapped = api.json("GET", "/v1/keys/rotations/" + id, alice, null, 200).getLong("rewrapped");
             Thread.sleep(200);
         }
         second.destroyForcibly();
@@ -132,16 +113,16 @@ class PackagedJarIT {
             awaitReady(third, port, log3);
             String state = "";
             for (int i = 0; i < 150 && !"COMPLETED".equals(state); i++) {
-                state = json("GET", port, "/v1/keys/rotations/" + id, alice, null).getString("state");
+                state = api.json("GET", "/v1/keys/rotations/" + id, alice, null, 200).getString("state");
                 Thread.sleep(200);
             }
             assertEquals("COMPLETED", state, read(log3));
-            var keys = json("GET", port, "/v1/keys", alice, null);
+            var keys = api.json("GET", "/v1/keys", alice, null, 200);
             assertEquals(approved.getInteger("toVersion"), keys.getInteger("activeVersion"));
             for (var e : panByToken.entrySet()) {
-                String billing = TestJwt.as("billing").roles("detokenizer").tenant(tenantByToken.get(e.getKey())).bearer();
-                String pan = json("POST", port, "/v1/tokens/" + e.getKey() + "/detokenize", billing,
-                        "{\"purpose\":\"RECURRING_BILLING\"}").getString("pan");
+                String billing = Api.bearer("billing", tenantByToken.get(e.getKey()), "detokenizer");
+                String pan = api.json("POST", "/v1/tokens/" + e.getKey() + "/detokenize", billing,
+                        "{\"purpose\":\"RECURRING_BILLING\"}", 200).getString("pan");
                 assertTrue(e.getValue().equals(pan), "wrong card revealed for " + e.getKey()); // no PAN in failure output
             }
         } finally {
@@ -193,7 +174,8 @@ class PackagedJarIT {
         int port = freePort();
         Map<String, String> env = Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port));
         Path dataDir = workDir.resolve(".cardvault/pgdata");
-        String valid = TestJwt.as("alice").roles("tokenizer").tenant("acme").bearer();
+        HttpApi api = HttpApi.at(port);
+        String valid = Api.bearer("alice", "acme", "tokenizer");
         String untrusted = TestJwt.as("alice").roles("tokenizer").signedWith(TestJwt.untrustedKey()).bearer();
 
         // 1. First start: embedded database created under the working directory; dev JWT key found
@@ -202,8 +184,8 @@ class PackagedJarIT {
         Process first = start(env, log1);
         awaitReady(first, port, log1);
         assertTrue(Files.isDirectory(dataDir), "no data directory under the working directory");
-        assertEquals(404, status(port, "/v1/nothing-here", valid), () -> "a dev token should authenticate:\n" + read(log1));
-        assertEquals(401, status(port, "/v1/nothing-here", untrusted));
+        assertEquals(404, api.status("/v1/nothing-here", valid), () -> "a dev token should authenticate:\n" + read(log1));
+        assertEquals(401, api.status("/v1/nothing-here", untrusted));
 
         // 2. SIGTERM: clean shutdown stops PostgreSQL too.
         first.destroy();
@@ -226,7 +208,7 @@ class PackagedJarIT {
             awaitReady(third, port, log3);
             assertTrue(read(log3).contains("orphaned embedded PostgreSQL (pid " + orphan + ")"), read(log3));
             assertFalse(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false));
-            assertEquals(404, status(port, "/v1/nothing-here", valid));
+            assertEquals(404, api.status("/v1/nothing-here", valid));
 
             // 5. A second instance on the same directory refuses, naming the holder.
             Path log4 = workDir.resolve("run4.log");

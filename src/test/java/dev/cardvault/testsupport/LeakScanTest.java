@@ -12,10 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The scan's own report must not print the numbers it finds: checked on a random card number. */
+@Tag("unit")
 class LeakScanTest {
 
     @TempDir

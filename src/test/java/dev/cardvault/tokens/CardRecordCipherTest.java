@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.ByteBuffer;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.cardvault.crypto.AesGcm;
@@ -14,6 +15,7 @@ import dev.cardvault.crypto.SecretKey;
 import dev.cardvault.keys.DataKey;
 import dev.cardvault.tokens.CardRecordCipher.CardRecord;
 
+@Tag("unit")
 class CardRecordCipherTest {
 
     private final DataKey key = new DataKey(7, "acme", 1, new AesGcm(SecretKey.generate()));

@@ -1,6 +1,5 @@
 package dev.cardvault.tokens;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,11 +16,10 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.Db;
 import dev.cardvault.testsupport.TestCards;
-import dev.cardvault.testsupport.TestJwt;
 import io.quarkus.test.junit.QuarkusTest;
-import io.vertx.core.json.JsonObject;
 
 /** The retention purge against real rows: expired tokens, long-expired cards, per-tenant periods, one replica at a time. */
 @QuarkusTest
@@ -29,13 +27,6 @@ class RetentionTest {
 
     @Inject
     RetentionJob job;
-
-    private static String tokenize(String tenant, JsonObject extra) {
-        JsonObject body = new JsonObject().put("pan", TestCards.randomVisa()).put("expMonth", 12)
-                .put("expYear", YearMonth.now(ZoneOffset.UTC).getYear() + 1).mergeIn(extra);
-        return given().header("Authorization", TestJwt.as("agent").roles("tokenizer").tenant(tenant).bearer())
-                .contentType("application/json").body(body.encode()).post("/v1/tokens").then().statusCode(201).extract().path("token");
-    }
 
     private static void sql(String statement, String token) throws Exception {
         try (Connection c = Db.connect(); PreparedStatement s = c.prepareStatement(statement)) {
@@ -55,20 +46,20 @@ class RetentionTest {
 
     @Test
     void purge_removesExpiredTokensAndLongExpiredCards_keepsTheRest() throws Exception {
-        String expired = tokenize("ret-a", new JsonObject().put("expiresAt", Instant.now().plusSeconds(3600).toString()));
+        String expired = Api.tokenized("ret-a", Api.card(TestCards.randomVisa()).put("expiresAt", Instant.now().plusSeconds(3600).toString()));
         sql("UPDATE token SET expires_at = now() - interval '1 minute' WHERE token = ?", expired);
-        String oldCard = tokenize("ret-a", new JsonObject());
+        String oldCard = Api.tokenized("ret-a", Api.card(TestCards.randomVisa()));
         // Card expired 19 months ago: beyond the default 18 months.
         YearMonth nineteen = YearMonth.now(ZoneOffset.UTC).minusMonths(20);
         sql("UPDATE token SET exp_year = " + nineteen.getYear() + ", exp_month = " + nineteen.getMonthValue() + " WHERE token = ?", oldCard);
-        String recentlyExpiredCard = tokenize("ret-a", new JsonObject());
+        String recentlyExpiredCard = Api.tokenized("ret-a", Api.card(TestCards.randomVisa()));
         YearMonth twelve = YearMonth.now(ZoneOffset.UTC).minusMonths(12);
         sql("UPDATE token SET exp_year = " + twelve.getYear() + ", exp_month = " + twelve.getMonthValue() + " WHERE token = ?",
                 recentlyExpiredCard);
-        String longRetention = tokenize("ret-long", new JsonObject()); // this tenant keeps 240 months
+        String longRetention = Api.tokenized("ret-long", Api.card(TestCards.randomVisa())); // this tenant keeps 240 months
         sql("UPDATE token SET exp_year = " + nineteen.getYear() + ", exp_month = " + nineteen.getMonthValue() + " WHERE token = ?",
                 longRetention);
-        String live = tokenize("ret-a", new JsonObject());
+        String live = Api.tokenized("ret-a", Api.card(TestCards.randomVisa()));
 
         RetentionJob.Result r = job.runOnce().await().indefinitely();
         assertTrue(r.ran());

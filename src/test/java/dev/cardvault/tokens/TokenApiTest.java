@@ -19,7 +19,6 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -30,9 +29,9 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 import dev.cardvault.card.Luhn;
+import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.Db;
 import dev.cardvault.testsupport.TestCards;
-import dev.cardvault.testsupport.TestJwt;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.vertx.core.json.JsonArray;
@@ -45,16 +44,11 @@ class TokenApiTest {
     private static final int NEXT_YEAR = YearMonth.now(ZoneOffset.UTC).getYear() + 1;
 
     private static String agent(String tenant) {
-        return TestJwt.as("agent-7").roles("tokenizer").tenant(tenant).bearer();
+        return Api.bearer("agent-7", tenant, "tokenizer");
     }
 
     private static JsonObject card(String pan) {
-        return new JsonObject().put("pan", pan).put("expMonth", 12).put("expYear", NEXT_YEAR).put("cardholderName", "Mario Rossi");
-    }
-
-    private static Response tokenize(String tenant, JsonObject body) {
-        return given().header("Authorization", agent(tenant)).contentType("application/json").body(body.encode())
-                .post("/v1/tokens");
+        return Api.card(pan).put("expMonth", 12).put("expYear", NEXT_YEAR).put("cardholderName", "Mario Rossi");
     }
 
     private static void assertNoDigitsFrom(String pan, String text) {
@@ -65,7 +59,7 @@ class TokenApiTest {
     @Test
     void tokenize_random_returns201_locationAndMetadata_neverThePan() {
         String pan = TestCards.randomVisa();
-        Response r = tokenize("acme", card(pan).put("metadata", new JsonObject().put("orderRef", "A-1")));
+        Response r = Api.tokenize(agent("acme"), card(pan).put("metadata", new JsonObject().put("orderRef", "A-1")));
         r.then().statusCode(201)
                 .header("Location", matchesPattern("/v1/tokens/tok_[0-9A-Za-z]{24}"))
                 .body("token", matchesPattern("tok_[0-9A-Za-z]{24}"))
@@ -86,64 +80,60 @@ class TokenApiTest {
 
     @Test
     void metadata_readableByTokenizerAndDetokenizer_notByOthers_andOtherTenantGets404() {
-        String token = tokenize("acme", card(TestCards.randomVisa())).then().statusCode(201).extract().path("token");
-        given().header("Authorization", agent("acme")).get("/v1/tokens/" + token).then().statusCode(200).body("token", equalTo(token));
-        given().header("Authorization", TestJwt.as("billing").roles("detokenizer").tenant("acme").bearer())
-                .get("/v1/tokens/" + token).then().statusCode(200);
-        given().header("Authorization", TestJwt.as("aud").roles("auditor").tenant("acme").bearer())
-                .get("/v1/tokens/" + token).then().statusCode(403);
-        given().header("Authorization", agent("globex")).get("/v1/tokens/" + token).then().statusCode(404)
+        String token = Api.tokenize(agent("acme"), card(TestCards.randomVisa())).then().statusCode(201).extract().path("token");
+        Api.metadata(agent("acme"), token).then().statusCode(200).body("token", equalTo(token));
+        Api.metadata(Api.bearer("billing", "acme", "detokenizer"), token).then().statusCode(200);
+        Api.metadata(Api.bearer("aud", "acme", "auditor"), token).then().statusCode(403);
+        Api.metadata(agent("globex"), token).then().statusCode(404)
                 .contentType("application/problem+json").body("type", equalTo("https://cardvault.dev/problems/token-not-found"));
-        given().header("Authorization", agent("acme")).get("/v1/tokens/tok_doesnotexist0000000000000").then().statusCode(404);
-        given().header("Authorization", agent("acme")).get("/v1/tokens/not-a-token").then().statusCode(404);
+        Api.metadata(agent("acme"), "tok_doesnotexist0000000000000").then().statusCode(404);
+        Api.metadata(agent("acme"), "not-a-token").then().statusCode(404);
     }
 
     @Test
     void tokenize_needsTokenizerRole() {
-        given().header("Authorization", TestJwt.as("billing").roles("detokenizer").tenant("acme").bearer())
-                .contentType("application/json").body(card(TestCards.randomVisa()).encode()).post("/v1/tokens")
-                .then().statusCode(403);
+        Api.tokenize(Api.bearer("billing", "acme", "detokenizer"), card(TestCards.randomVisa())).then().statusCode(403);
     }
 
     @Test
     void formats_last4AndBin6Last4_preserveShape_andFailLuhn() {
         String pan = TestCards.randomVisa();
-        String last4 = tokenize("acme", card(pan).put("format", "LAST4")).then().statusCode(201)
+        String last4 = Api.tokenize(agent("acme"), card(pan).put("format", "LAST4")).then().statusCode(201)
                 .body("format", equalTo("LAST4")).extract().path("token");
         assertEquals(16, last4.length());
         assertTrue(last4.endsWith(pan.substring(12)));
         assertFalse(Luhn.isValid(last4));
-        String bin6 = tokenize("acme", card(pan).put("format", "BIN6_LAST4")).then().statusCode(201).extract().path("token");
+        String bin6 = Api.tokenize(agent("acme"), card(pan).put("format", "BIN6_LAST4")).then().statusCode(201).extract().path("token");
         assertTrue(bin6.startsWith(pan.substring(0, 6)) && bin6.endsWith(pan.substring(12)));
         assertFalse(Luhn.isValid(bin6));
-        given().header("Authorization", agent("acme")).get("/v1/tokens/" + bin6).then().statusCode(200).body("format", equalTo("BIN6_LAST4"));
+        Api.metadata(agent("acme"), bin6).then().statusCode(200).body("format", equalTo("BIN6_LAST4"));
         // A 15-digit Amex cannot keep 6 random digits besides BIN and last four.
-        tokenize("acme", card("378282246310005").put("format", "BIN6_LAST4")).then().statusCode(422).body("errors.field", hasItem("format"));
+        Api.tokenize(agent("acme"), card("378282246310005").put("format", "BIN6_LAST4")).then().statusCode(422).body("errors.field", hasItem("format"));
     }
 
     @Test
     void deterministic_sameCardSameTenantSameFormat_sameToken200_withNewestExpiry() {
         String pan = TestCards.randomVisa();
         JsonObject body = card(pan).put("deterministic", true);
-        String first = tokenize("acme", body).then().statusCode(201).extract().path("token");
-        tokenize("acme", body.copy().put("expMonth", 6).put("expYear", NEXT_YEAR + 1)).then().statusCode(200)
+        String first = Api.tokenize(agent("acme"), body).then().statusCode(201).extract().path("token");
+        Api.tokenize(agent("acme"), body.copy().put("expMonth", 6).put("expYear", NEXT_YEAR + 1)).then().statusCode(200)
                 .body("token", equalTo(first)).body("expMonth", equalTo(6)).body("expYear", equalTo(NEXT_YEAR + 1));
         // Other format, other tenant, or non-deterministic: never that token.
-        String otherFormat = tokenize("acme", body.copy().put("format", "LAST4")).then().statusCode(201).extract().path("token");
-        String otherTenant = tokenize("globex", body).then().statusCode(201).extract().path("token");
-        String random = tokenize("acme", card(pan)).then().statusCode(201).extract().path("token");
+        String otherFormat = Api.tokenize(agent("acme"), body.copy().put("format", "LAST4")).then().statusCode(201).extract().path("token");
+        String otherTenant = Api.tokenize(agent("globex"), body).then().statusCode(201).extract().path("token");
+        String random = Api.tokenize(agent("acme"), card(pan)).then().statusCode(201).extract().path("token");
         assertEquals(4, Set.of(first, otherFormat, otherTenant, random).size());
     }
 
     @Test
     void deterministic_underConcurrentRequests_oneToken() throws Exception {
         String pan = TestCards.randomVisa();
-        String body = card(pan).put("deterministic", true).encode();
+        JsonObject body = card(pan).put("deterministic", true);
         String auth = agent("acme");
         ExecutorService pool = Executors.newFixedThreadPool(16);
         try {
-            List<Callable<Response>> calls = IntStream.range(0, 32).<Callable<Response>> mapToObj(i -> () -> given()
-                    .header("Authorization", auth).contentType("application/json").body(body).post("/v1/tokens")).toList();
+            List<Callable<Response>> calls = IntStream.range(0, 32).<Callable<Response>> mapToObj(i -> () -> Api.tokenize(auth, body))
+                    .toList();
             Set<String> tokens = new HashSet<>();
             int created = 0;
             for (Future<Response> f : pool.invokeAll(calls)) {
@@ -160,7 +150,7 @@ class TokenApiTest {
         try (Connection c = Db.connect(); PreparedStatement s = c.prepareStatement(
                 "SELECT count(*) FROM token WHERE tenant = 'acme' AND deterministic AND format = 'RANDOM' AND fingerprint = "
                         + "(SELECT fingerprint FROM token WHERE token = ?)")) {
-            s.setString(1, tokenize("acme", card(pan).put("deterministic", true)).path("token"));
+            s.setString(1, Api.tokenize(agent("acme"), card(pan).put("deterministic", true)).path("token"));
             ResultSet rs = s.executeQuery();
             rs.next();
             assertEquals(1, rs.getInt(1));
@@ -170,18 +160,18 @@ class TokenApiTest {
     @Test
     void fingerprints_equalWithinATenant_differentAcrossTenants() {
         String pan = TestCards.randomVisa();
-        String a1 = tokenize("acme", card(pan)).path("fingerprint");
-        String a2 = tokenize("acme", card(pan).put("format", "LAST4")).path("fingerprint");
-        String g = tokenize("globex", card(pan)).path("fingerprint");
+        String a1 = Api.tokenize(agent("acme"), card(pan)).path("fingerprint");
+        String a2 = Api.tokenize(agent("acme"), card(pan).put("format", "LAST4")).path("fingerprint");
+        String g = Api.tokenize(agent("globex"), card(pan)).path("fingerprint");
         assertEquals(a1, a2);
         assertNotEquals(a1, g);
-        assertNotEquals(a1, tokenize("acme", card(TestCards.randomVisa())).path("fingerprint"));
+        assertNotEquals(a1, Api.tokenize(agent("acme"), card(TestCards.randomVisa())).path("fingerprint"));
     }
 
     @Test
     void invalidCard_is422_withFieldErrors_andNoDigitsEchoed() {
         String bad = "4111111111111112";
-        Response r = tokenize("acme", new JsonObject().put("pan", bad).put("expMonth", 13).put("expYear", 1999)
+        Response r = Api.tokenize(agent("acme"), new JsonObject().put("pan", bad).put("expMonth", 13).put("expYear", 1999)
                 .put("format", "SHORT").put("cardholderName", "x\u0007"));
         r.then().statusCode(422).contentType("application/problem+json")
                 .body("type", equalTo("https://cardvault.dev/problems/validation-failed"))
@@ -202,12 +192,12 @@ class TokenApiTest {
     void cardNumberInMetadataOrName_anySeparators_is422_namingTheField_andNothingStored() throws Exception {
         String card = TestCards.randomVisa();
         for (String text : disguised(card)) {
-            Response meta = tokenize("acme", card(TestCards.randomVisa()).put("metadata", new JsonObject().put("note", "pay " + text)));
+            Response meta = Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("metadata", new JsonObject().put("note", "pay " + text)));
             meta.then().statusCode(422).contentType("application/problem+json").body("errors.field", hasItem("metadata"));
             assertFalse(meta.asString().contains(card.substring(6, 12)));
-            tokenize("acme", card(TestCards.randomVisa()).put("metadata", new JsonObject().put(text, "x"))).then().statusCode(422)
+            Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("metadata", new JsonObject().put(text, "x"))).then().statusCode(422)
                     .body("errors.field", hasItem("metadata"));
-            tokenize("acme", card(TestCards.randomVisa()).put("cardholderName", "M " + text)).then().statusCode(422)
+            Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("cardholderName", "M " + text)).then().statusCode(422)
                     .body("errors.field", hasItem("cardholderName"));
         }
         assertEquals(0, Db.scalar("SELECT count(*) FROM token WHERE regexp_replace(metadata::text, '[^0-9]', '', 'g') LIKE ?", "%" + card + "%"),
@@ -217,7 +207,7 @@ class TokenApiTest {
     @Test
     void booleanOfTheWrongType_is400_notCoerced() {
         for (Object notABoolean : new Object[] { 1, 4111111111111111L, "true", 1.5 }) {
-            tokenize("acme", card(TestCards.randomVisa()).put("deterministic", notABoolean)).then().statusCode(400)
+            Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("deterministic", notABoolean)).then().statusCode(400)
                     .contentType("application/problem+json").body("type", equalTo("https://cardvault.dev/problems/malformed-json"));
         }
     }
@@ -228,7 +218,7 @@ class TokenApiTest {
                 card(TestCards.randomVisa()).put("metadata", new JsonObject().put("Security_Code", "123")),
                 card(TestCards.randomVisa()).put("extra", new JsonObject().put("card", new JsonObject().put("cvc2", 123))),
                 card(TestCards.randomVisa()).put("payment", new JsonArray().add(new JsonObject().put("CVV", "123"))))) {
-            Response r = tokenize("acme", body);
+            Response r = Api.tokenize(agent("acme"), body);
             r.then().statusCode(422).contentType("application/problem+json").body("errors", not(org.hamcrest.Matchers.empty()));
             assertFalse(r.asString().contains("123"), r.asString());
         }
@@ -237,7 +227,7 @@ class TokenApiTest {
     @Test
     void cvc_isRefused_andNeverEchoed() {
         for (String field : new String[] { "cvc", "cvv", "CVV2" }) {
-            Response r = tokenize("acme", card(TestCards.randomVisa()).put(field, "737"));
+            Response r = Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put(field, "737"));
             r.then().statusCode(422).body("errors.field", hasItem(field.toLowerCase(java.util.Locale.ROOT)));
             assertFalse(r.asString().contains("737"), r.asString());
         }
@@ -247,35 +237,35 @@ class TokenApiTest {
     void metadata_rules() {
         JsonObject many = new JsonObject();
         IntStream.range(0, 21).forEach(i -> many.put("k" + i, "v"));
-        tokenize("acme", card(TestCards.randomVisa()).put("metadata", many)).then().statusCode(422).body("errors.field", hasItem("metadata"));
-        Response pan = tokenize("acme", card(TestCards.randomVisa()).put("metadata", new JsonObject().put("note", "card 5555 5555 5555 4444")));
+        Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("metadata", many)).then().statusCode(422).body("errors.field", hasItem("metadata"));
+        Response pan = Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("metadata", new JsonObject().put("note", "card 5555 5555 5555 4444")));
         pan.then().statusCode(422).body("errors.field", hasItem("metadata"));
         assertFalse(pan.asString().contains("5555"));
-        tokenize("acme", card(TestCards.randomVisa()).put("metadata", new JsonObject().put("k", "x".repeat(257)))).then().statusCode(422);
-        tokenize("acme", card(TestCards.randomVisa()).put("metadata", new JsonObject().put("nested", new JsonObject()))).then().statusCode(400);
+        Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("metadata", new JsonObject().put("k", "x".repeat(257)))).then().statusCode(422);
+        Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("metadata", new JsonObject().put("nested", new JsonObject()))).then().statusCode(400);
     }
 
     @Test
     void expiresAt_mustBeFuture_andAnExpiredTokenReadsAs404() throws Exception {
-        tokenize("acme", card(TestCards.randomVisa()).put("expiresAt", "2020-01-01T00:00:00Z")).then().statusCode(422)
+        Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("expiresAt", "2020-01-01T00:00:00Z")).then().statusCode(422)
                 .body("errors.field", hasItem("expiresAt"));
-        tokenize("acme", card(TestCards.randomVisa()).put("expiresAt", "tomorrow")).then().statusCode(422);
+        Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("expiresAt", "tomorrow")).then().statusCode(422);
         String at = Instant.now().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-        String token = tokenize("acme", card(TestCards.randomVisa()).put("expiresAt", at)).then().statusCode(201)
+        String token = Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("expiresAt", at)).then().statusCode(201)
                 .body("expiresAt", equalTo(at)).extract().path("token");
-        given().header("Authorization", agent("acme")).get("/v1/tokens/" + token).then().statusCode(200);
+        Api.metadata(agent("acme"), token).then().statusCode(200);
         try (Connection c = Db.connect(); PreparedStatement s = c.prepareStatement(
                 "UPDATE token SET expires_at = now() - interval '1 second' WHERE token = ?")) {
             s.setString(1, token);
             assertEquals(1, s.executeUpdate());
         }
-        given().header("Authorization", agent("acme")).get("/v1/tokens/" + token).then().statusCode(404);
+        Api.metadata(agent("acme"), token).then().statusCode(404);
     }
 
     @Test
     void database_holdsNoPlaintextCardData() throws Exception {
         String pan = TestCards.randomVisa();
-        String token = tokenize("acme", card(pan).put("cardholderName", "Zebedee Plaintextcheck")).then().statusCode(201)
+        String token = Api.tokenize(agent("acme"), card(pan).put("cardholderName", "Zebedee Plaintextcheck")).then().statusCode(201)
                 .extract().path("token");
         try (Connection c = Db.connect(); PreparedStatement s = c.prepareStatement(
                 "SELECT t::text, encode(ciphertext, 'escape') AS raw FROM token t WHERE token = ?")) {
@@ -294,7 +284,7 @@ class TokenApiTest {
         // The test profile limits a data key to 12 encryptions.
         String tenant = "rollover-" + Integer.toHexString(new java.util.Random().nextInt(1 << 20));
         for (int i = 0; i < 30; i++) {
-            tokenize(tenant, card(TestCards.randomVisa())).then().statusCode(201);
+            Api.tokenize(agent(tenant), card(TestCards.randomVisa())).then().statusCode(201);
         }
         try (Connection c = Db.connect(); PreparedStatement s = c.prepareStatement(
                 "SELECT count(*), count(*) FILTER (WHERE active), max(reserved), "

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.HashSet;
 import java.util.Set;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.cardvault.errors.InvalidRequest;
@@ -16,6 +17,7 @@ import dev.cardvault.card.CardShape;
 import dev.cardvault.card.Pan;
 import dev.cardvault.testsupport.TestCards;
 
+@Tag("unit")
 class TokenGeneratorTest {
 
     @Test

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.Optional;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 
 /** The gate's timing; ContainerIT shows its effect on a real SIGTERM under load. */
+@Tag("unit")
 class ShutdownGateTest {
 
     @Test
