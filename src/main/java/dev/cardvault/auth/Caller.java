@@ -31,6 +31,6 @@ public record Caller(String subject, String tenant, Set<String> roles) {
             return null;
         }
         String sub = jwt.getSubject();
-        return sub == null || sub.isBlank() || CardShape.contains(sub) ? null : sub;
+        return sub == null || sub.isBlank() || CardShape.containsInIdentifier(sub) ? null : sub;
     }
 }

@@ -60,6 +60,14 @@ public final class CardShape {
     }
 
     /**
+     * For identifiers (request ids, JWT subjects), where a colon is an ordinary character and, between
+     * digits, groups a number like any separator: {@code 4111:1111:1111:1111} is card-shaped here.
+     */
+    public static boolean containsInIdentifier(String id) {
+        return id != null && contains(id.replace(':', '-'));
+    }
+
+    /**
      * For {@code toString} of a value that holds card input: the masked form when it is
      * card-shaped, else asterisks (an invalid number may still be most of a real one).
      */

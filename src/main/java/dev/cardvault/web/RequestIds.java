@@ -27,8 +27,7 @@ public final class RequestIds {
     }
 
     static boolean isAcceptable(String candidate) {
-        // Colons are allowed in ids, and between digits they group a number like any separator.
-        return candidate != null && ACCEPTED.matcher(candidate).matches() && !CardShape.contains(candidate.replace(':', '-'));
+        return candidate != null && ACCEPTED.matcher(candidate).matches() && !CardShape.containsInIdentifier(candidate);
     }
 
     static String generate() {

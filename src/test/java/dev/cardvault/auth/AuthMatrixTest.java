@@ -111,6 +111,8 @@ class AuthMatrixTest {
         assertUnauthorized(getWith(TestJwt.as(TestCards.randomVisa()).roles("tokenizer").bearer()));
         String card = TestCards.randomVisa();
         assertUnauthorized(getWith(TestJwt.as("agent " + card.substring(0, 8) + " " + card.substring(8)).roles("tokenizer").bearer()));
+        assertUnauthorized(getWith(TestJwt.as(String.join(":", card.substring(0, 4), card.substring(4, 8), card.substring(8, 12),
+                card.substring(12))).roles("tokenizer").bearer()));
     }
 
     @Test
