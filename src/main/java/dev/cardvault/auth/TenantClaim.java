@@ -14,6 +14,6 @@ public final class TenantClaim {
     }
 
     public static boolean isValid(Object value) {
-        return value instanceof String s && PATTERN.matcher(s).matches() && !CardShape.contains(s);
+        return value instanceof String s && PATTERN.matcher(s).matches() && !CardShape.containsInIdentifier(s);
     }
 }

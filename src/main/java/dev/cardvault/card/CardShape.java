@@ -34,7 +34,7 @@ public final class CardShape {
         if (text == null || text.length() < MIN_DIGITS) {
             return false;
         }
-        CardShapeScan scan = new CardShapeScan(text, null);
+        CardShapeScan scan = new CardShapeScan(text, null, false);
         scan.run();
         return scan.found;
     }
@@ -50,7 +50,7 @@ public final class CardShape {
             return text;
         }
         StringBuilder out = new StringBuilder(0);
-        CardShapeScan scan = new CardShapeScan(text, out);
+        CardShapeScan scan = new CardShapeScan(text, out, false);
         scan.run();
         if (!scan.found) {
             return text;
@@ -60,11 +60,17 @@ public final class CardShape {
     }
 
     /**
-     * For identifiers (request ids, JWT subjects), where a colon is an ordinary character and, between
-     * digits, groups a number like any separator: {@code 4111:1111:1111:1111} is card-shaped here.
+     * For identifiers (request ids, JWT subjects, token and rotation ids): the same rule without
+     * skipping any word, so a card number cannot hide inside something UUID-, hash- or
+     * timestamp-shaped. A false positive only means an id is refused or replaced.
      */
     public static boolean containsInIdentifier(String id) {
-        return id != null && contains(id.replace(':', '-'));
+        if (id == null || id.length() < MIN_DIGITS) {
+            return false;
+        }
+        CardShapeScan scan = new CardShapeScan(id, null, true);
+        scan.run();
+        return scan.found;
     }
 
     /**
@@ -80,21 +86,15 @@ public final class CardShape {
     }
 
     /**
-     * Whether a code point separates the digits of a card number: any Unicode space or format
-     * character, dash, dot, slash, underscore or plus.
+     * Whether a code point separates the digits of a card number: anything that is neither a
+     * digit nor a letter of a word (spaces, punctuation, symbols, controls, format and combining
+     * characters, and the letters that only look like marks or blanks: modifier letters such as
+     * the long-vowel mark {@code ー}, Hangul fillers).
      */
     public static boolean isSeparator(int cp) {
-        if (Character.isWhitespace(cp) || Character.isSpaceChar(cp)) {
-            return true;
+        if (CardText.digit(cp) >= 0) {
+            return false;
         }
-        int type = Character.getType(cp);
-        if (type == Character.DASH_PUNCTUATION || type == Character.CONNECTOR_PUNCTUATION || type == Character.FORMAT) {
-            return true;
-        }
-        return switch (cp) {
-            case '.', '/', '\\', '+', '\u2212', '\u00B7', '\u2024', '\u2027', '\u2044', '\u2215', '\u3002', '\u30FB',
-                    '\uFF0E', '\uFF0F', '\uFF3C', '\uFF61', '\uFF0B' -> true;
-            default -> false;
-        };
+        return !CardText.isWordLetter(cp);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Arrays;
 final class CardShapeScan {
     private final CharSequence text;
     private final StringBuilder out; // null: stop at the first find
+    private final boolean strict; // no word is skipped
     boolean found;
     int copiedUpTo;
 
@@ -17,39 +18,35 @@ final class CardShapeScan {
     private int groups;
     private boolean afterSeparator;
 
-    CardShapeScan(CharSequence text, StringBuilder out) {
+    CardShapeScan(CharSequence text, StringBuilder out, boolean strict) {
         this.text = text;
         this.out = out;
+        this.strict = strict;
     }
 
     void run() {
         int n = text.length();
         int i = 0;
         while (i < n && !(found && out == null)) {
-            char c = text.charAt(i);
-            if (CardText.isHex(c)) {
-                int skip = CardText.hexWordLength(text, i);
+            if (!strict) {
+                int skip = CardText.skippedWordLength(text, i);
                 if (skip > 0) {
                     endSegment();
                     i += skip;
                     continue;
                 }
             }
-            int cp = Character.codePointAt(text, i);
+            long decoded = CardText.codePointAt(text, i);
+            int cp = CardText.codePoint(decoded);
+            int len = CardText.length(decoded);
             int d = CardText.digit(cp);
-            int len = Character.charCount(cp);
             if (d >= 0) {
                 addDigit(d, i, i + len);
-                i += len;
-                continue;
-            }
-            int sep = CardText.separatorLength(text, i);
-            if (sep > 0) {
+            } else if (CardShape.isSeparator(cp)) {
                 afterSeparator = groups > 0;
-                i += sep;
-                continue;
+            } else {
+                endSegment();
             }
-            endSegment();
             i += len;
         }
         endSegment();

@@ -61,8 +61,8 @@ public class RotationService {
     }
 
     public Uni<Rotation> request(AuditContext who, String reason) {
-        if (reason == null || reason.isBlank() || reason.length() > 500) {
-            throw new InvalidRequest("reason", "is required, at most 500 characters");
+        if (reason == null || reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(Character::isISOControl)) {
+            throw new InvalidRequest("reason", "is required: at most 500 characters, no control characters");
         }
         if (CardShape.contains(reason)) {
             throw new InvalidRequest("reason", "must not contain a card number");
@@ -77,7 +77,7 @@ public class RotationService {
 
     /** A rotation id as we make them; anything else in the path (a card number above all) is not found. */
     public static boolean isWellFormedId(String id) {
-        return id != null && ID_SHAPE.matcher(id).matches() && !CardShape.contains(id);
+        return id != null && ID_SHAPE.matcher(id).matches() && !CardShape.containsInIdentifier(id);
     }
 
     static String newId() {

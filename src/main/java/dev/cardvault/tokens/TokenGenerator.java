@@ -36,7 +36,7 @@ public final class TokenGenerator {
             return false;
         }
         if (RANDOM_SHAPE.matcher(value).matches()) {
-            return !CardShape.contains(value);
+            return !CardShape.containsInIdentifier(value);
         }
         return DIGITS_SHAPE.matcher(value).matches() && !Luhn.isValid(value);
     }
@@ -62,7 +62,7 @@ public final class TokenGenerator {
             }
             String token = RANDOM_PREFIX + new String(out);
             // 24 base62 characters hold a Luhn-valid 12-digit run about once in 10^10 draws: draw again.
-            return CardShape.contains(token) ? generate(format, pan) : token;
+            return CardShape.containsInIdentifier(token) ? generate(format, pan) : token;
         }
         checkFormatFits(format, pan);
         String digits = pan.digits();

@@ -82,6 +82,10 @@ public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, Tok
                 v.add(new Violation("metadata", "values must be strings of at most " + MAX_METADATA_LENGTH + " characters"));
                 return;
             }
+            if (e.getKey().chars().anyMatch(Character::isISOControl) || e.getValue().chars().anyMatch(Character::isISOControl)) {
+                v.add(new Violation("metadata", "must not contain control characters"));
+                return;
+            }
             if (SecurityCodeNames.match(e.getKey()).isPresent()) {
                 v.add(new Violation("metadata", "must not hold card security codes, PINs or track data"));
                 return;

@@ -59,6 +59,10 @@ public class CardDataGuard implements ObjectMapperCustomizer {
         mapper.addHandler(new UndeclaredFields());
     }
 
+    static boolean hasNul(String value) {
+        return value != null && value.indexOf('\u0000') >= 0;
+    }
+
     static String quotable(String name) {
         return name != null && QUOTABLE.matcher(name).matches() && !CardShape.contains(name) ? name : "body";
     }
@@ -80,6 +84,10 @@ public class CardDataGuard implements ObjectMapperCustomizer {
             String value = StringDeserializer.instance.deserialize(p, ctxt);
             if (!exempt && CardShape.contains(value)) {
                 throw InputRefused.cardNumber(p, field);
+            }
+            if (!exempt && hasNul(value)) {
+                // PostgreSQL text and jsonb cannot hold NUL: stored, it would fail a whole shared commit.
+                throw InputRefused.nulCharacter(p, field);
             }
             return value;
         }
@@ -114,6 +122,9 @@ public class CardDataGuard implements ObjectMapperCustomizer {
             }
             if (CardShape.contains(key)) {
                 throw InputRefused.cardNumber(ctxt.getParser(), field);
+            }
+            if (hasNul(key)) {
+                throw InputRefused.nulCharacter(ctxt.getParser(), field);
             }
             return key;
         }

@@ -24,6 +24,10 @@ public final class InputRefused extends JsonMappingException {
         return new InputRefused(parser, field, "must not contain a card number: card numbers are accepted only in 'pan'");
     }
 
+    static InputRefused nulCharacter(JsonParser parser, String field) {
+        return new InputRefused(parser, field, "must not contain NUL characters");
+    }
+
     static InputRefused securityCode(JsonParser parser, String field) {
         return new InputRefused(parser, field,
                 "must not be sent: card security codes, PINs and track data are never accepted or stored (PCI DSS 3.3.1)");

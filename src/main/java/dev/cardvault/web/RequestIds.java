@@ -38,6 +38,6 @@ public final class RequestIds {
         }
         String generated = new String(id);
         // 20 random characters can, very rarely, hold a Luhn-valid digit run: draw again.
-        return CardShape.contains(generated) ? generate() : generated;
+        return CardShape.containsInIdentifier(generated) ? generate() : generated;
     }
 }

@@ -10,8 +10,9 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import io.quarkus.jackson.ObjectMapperCustomizer;
 
 /**
- * A JSON value of the wrong type is a 400, as the contract says: Jackson would otherwise read
- * {@code "deterministic": 4111111111111111} or {@code "deterministic": "yes"} as a boolean.
+ * A JSON value of the wrong type, or anything after the JSON value, is a 400, as the contract
+ * says: Jackson would otherwise read {@code "deterministic": 4111111111111111} or
+ * {@code "deterministic": "yes"} as a boolean, and ignore what follows the body.
  */
 @Singleton
 public class StrictJsonTypes implements ObjectMapperCustomizer {
@@ -22,5 +23,7 @@ public class StrictJsonTypes implements ObjectMapperCustomizer {
                 CoercionInputShape.String, CoercionInputShape.EmptyString }) {
             mapper.coercionConfigFor(LogicalType.Boolean).setCoercion(shape, CoercionAction.Fail);
         }
+        // One JSON value per body: text after it ({...} 4111...) is malformed, not ignored.
+        mapper.enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 }

@@ -156,11 +156,41 @@ class CardShapeTest {
     }
 
     @Test
-    void isSeparator_spacesDashesDotsSlashesFormatChars_areSeparators() {
-        " \t\n\u00A0\u2007\u2009\u202F\u3000\u200B\uFEFF-\u2010\u2013\u2014\u2212\uFF0D._/\\+".codePoints()
-                .forEach(cp -> assertTrue(CardShape.isSeparator(cp), () -> "U+" + Integer.toHexString(cp)));
-        "0aZ:;,()%=#*\"'\u00E9".codePoints()
+    void isSeparator_everythingButDigitsAndWordLetters_separates() {
+        (" \t\n\u00A0\u2007\u2009\u202F\u3000\u200B\uFEFF-\u2010\u2011\u2013\u2014\u2212\uFF0D._/\\+"
+                + ":;,()%=#*\"'|~\u30FC\u2022\u2053\u02D7\u0640\uFF5E\u034F\uFE0F\u3164\uFFA0\u115F\u17B4\u2800\u007F\u0085\u0000")
+                .codePoints().forEach(cp -> assertTrue(CardShape.isSeparator(cp), () -> "U+" + Integer.toHexString(cp)));
+        "0aZ\u00E9\u0416\u4E2D\u0661".codePoints()
                 .forEach(cp -> assertFalse(CardShape.isSeparator(cp), () -> "U+" + Integer.toHexString(cp)));
+    }
+
+    @Test
+    void contains_cardWithPunctuationBetweenGroups_isTrue() {
+        for (String sep : new String[] { ":", ",", ";", "|", "*", "#", "~", "=", "\u30FC", "\u2022", "\u3164", "\u034F", "%3A" }) {
+            String text = "ref " + String.join(sep, "4111", "1111", "1111", "1111") + " end";
+            assertTrue(CardShape.contains(text), () -> "separator U+" + Integer.toHexString(sep.codePointAt(0)));
+        }
+    }
+
+    @Test
+    void contains_percentEncodedDigits_isTrue() {
+        assertTrue(CardShape.contains("/v1/tokens/%34%31%31%31%31%31%31%31%31%31%31%31%31%31%31%31"));
+        assertTrue(CardShape.contains("/v1/tokens/%EF%BC%94%EF%BC%91" + "1".repeat(14)));
+    }
+
+    @Test
+    void contains_timestampsAndTimes_isFalse() {
+        for (String ts : new String[] { "2026-11-30 00:30:40.123 INFO started", "at 2026-11-30T00:30:40.123456789Z done",
+                "2026-11-30T00:30:40+01:00", "took 00:30:40.123 and 12:34:56" }) {
+            assertFalse(CardShape.contains(ts), ts);
+        }
+    }
+
+    @Test
+    void containsInIdentifier_cardHiddenInUuidOrHexShape_isTrue() {
+        assertTrue(CardShape.containsInIdentifier("41111111-1111-1111-0000-00000000000a"));
+        assertTrue(CardShape.containsInIdentifier("4111111111111111abcdef0123456789abcdef0123456789"));
+        assertTrue(CardShape.containsInIdentifier("tok_4111111111111111abcdef0123456789abcdef0123456789"));
     }
 
     /** Compares digit-free shapes first, so a failure never prints an unmasked number. */

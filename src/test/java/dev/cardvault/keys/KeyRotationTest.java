@@ -222,6 +222,8 @@ class KeyRotationTest {
         request(ALICE, "card 4111.1111.1111.1111").then().statusCode(422).body("errors.field", org.hamcrest.Matchers.hasItem("reason"));
         request(ALICE, "card 4111\u00a01111\u00a01111\u00a01111").then().statusCode(422);
         request(ALICE, "card 4111 - 1111 - 1111 - 1111").then().statusCode(422);
+        request(ALICE, "card 4111:1111:1111:1111 leaked").then().statusCode(422);
+        request(ALICE, "card 4111|1111|1111|1111").then().statusCode(422);
     }
 
     @Test

@@ -205,6 +205,22 @@ class TokenApiTest {
     }
 
     @Test
+    void controlCharacterInMetadata_is422_andFailsNobodyElse() {
+        // PostgreSQL refuses NUL in jsonb: it must be refused here, not fail the shared audit commit (503).
+        Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("metadata", new JsonObject().put("note", "a\u0000b")))
+                .then().statusCode(422).body("errors.field", hasItem("metadata"));
+        Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("metadata", new JsonObject().put("k\u0007", "v")))
+                .then().statusCode(422);
+    }
+
+    @Test
+    void textAfterTheJsonBody_is400() {
+        given().header("Authorization", agent("acme")).contentType("application/json")
+                .body(card(TestCards.randomVisa()).encode() + " trailing").post("/v1/tokens")
+                .then().statusCode(400).contentType("application/problem+json");
+    }
+
+    @Test
     void booleanOfTheWrongType_is400_notCoerced() {
         for (Object notABoolean : new Object[] { 1, 4111111111111111L, "true", 1.5 }) {
             Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("deterministic", notABoolean)).then().statusCode(400)
