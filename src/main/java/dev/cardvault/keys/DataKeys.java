@@ -1,6 +1,7 @@
 package dev.cardvault.keys;
 
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -49,7 +50,7 @@ public class DataKeys {
 
     private Cache<Long, DataKey> unwrapped;
     private final Map<String, Budget> budgets = new ConcurrentHashMap<>();
-    private final Map<String, Uni<Void>> refills = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Void>> refills = new ConcurrentHashMap<>();
 
     /** Encryptions this instance may still do with a key. */
     private record Budget(DataKey key, AtomicLong remaining) {
@@ -100,14 +101,28 @@ public class DataKeys {
 
     /**
      * One refill per tenant at a time in this instance; requests that find the budget empty
-     * meanwhile wait for that refill instead of racing each other to the database.
+     * meanwhile wait for that refill (a plain future: each waiter subscribes on its own) instead of
+     * racing each other to the database.
      */
     private Uni<Void> refill(String tenant, Budget spent) {
-        return refills.computeIfAbsent(tenant, t -> reserveOrRoll(t, spent)
-                .eventually(() -> {
-                    refills.remove(t); // a Runnable: the removed value is this very Uni, never to be awaited here
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> running = refills.putIfAbsent(tenant, mine);
+        if (running != null) {
+            return Uni.createFrom().completionStage(running);
+        }
+        return reserveOrRoll(tenant, spent)
+                .onItemOrFailure().invoke((v, failure) -> {
+                    refills.remove(tenant, mine);
+                    if (failure != null) {
+                        mine.completeExceptionally(failure);
+                    } else {
+                        mine.complete(null);
+                    }
                 })
-                .memoize().indefinitely());
+                .onCancellation().invoke(() -> {
+                    refills.remove(tenant, mine);
+                    mine.completeExceptionally(new Spent()); // waiters try again
+                });
     }
 
     private Uni<Void> reserveOrRoll(String tenant, Budget spent) {
