@@ -13,7 +13,7 @@ package dev.cardvault.card;
  * character, dashes (and the minus sign), dots, slashes, underscores, {@code +}, and any of these
  * percent-encoded ({@code %20}, {@code %C2%A0}, {@code %2D}...).</li>
  * <li>Digit groups joined by separators form a segment; any window of whole consecutive groups
- * holding 12–19 digits that passes Luhn is card-shaped, so "qty 2 4111 1111 1111 1111" is caught.
+ * holding 12–19 digits that passes Luhn is card-shaped, so "qty 2" followed by a card in groups of four is caught.
  * A single unbroken run of more than 19 digits is not a card number.</li>
  * <li>Not considered: canonical UUIDs and hex strings of 32 or more characters with a letter
  * (hashes), taken as whole words. Their digit groups are random and would otherwise pass Luhn one
@@ -31,19 +31,13 @@ public final class CardShape {
 
     /** Whether {@code text} holds anything card-shaped. Null is not. */
     public static boolean contains(CharSequence text) {
-        if (text == null || text.length() < MIN_DIGITS) {
-            return false;
-        }
-        CardShapeScan scan = new CardShapeScan(text, null, false);
-        scan.run();
-        return scan.found;
+        return found(text, false);
     }
 
     /**
      * {@code text} with every card-shaped span replaced by its first six and last four digits
      * around asterisks (what PCI DSS 3.4.1 allows to be displayed); overlapping spans are masked
-     * as one, so none shows more. Returns {@code text} itself when nothing is card-shaped, so the
-     * common case allocates nothing.
+     * as one, so none shows more. Returns {@code text} itself when nothing is card-shaped.
      */
     public static String mask(String text) {
         if (text == null || text.length() < MIN_DIGITS) {
@@ -65,10 +59,14 @@ public final class CardShape {
      * timestamp-shaped. A false positive only means an id is refused or replaced.
      */
     public static boolean containsInIdentifier(String id) {
-        if (id == null || id.length() < MIN_DIGITS) {
+        return found(id, true);
+    }
+
+    private static boolean found(CharSequence text, boolean strict) {
+        if (text == null || text.length() < MIN_DIGITS) {
             return false;
         }
-        CardShapeScan scan = new CardShapeScan(id, null, true);
+        CardShapeScan scan = new CardShapeScan(text, null, strict);
         scan.run();
         return scan.found;
     }

@@ -10,11 +10,13 @@ final class CardShapeScan {
     boolean found;
     int copiedUpTo;
 
-    private int[] digits = new int[0];
+    private static final int[] NONE = new int[0];
+
+    private int[] digits = NONE;
     private int digitCount;
-    private int[] groupStart = new int[0]; // char index of the group's first digit
-    private int[] groupEnd = new int[0]; // char index after the group's last digit
-    private int[] groupFrom = new int[0]; // index into digits
+    private int[] groupStart = NONE; // char index of the group's first digit
+    private int[] groupEnd = NONE; // char index after the group's last digit
+    private int[] groupFrom = NONE; // index into digits
     private int groups;
     private boolean afterSeparator;
 
@@ -74,9 +76,9 @@ final class CardShapeScan {
 
     /**
      * Every card-shaped window of whole groups; windows that share a group are masked as one
-     * run. Which overlapping window is the real number is unknowable ("qty 2 4111 1111 1111
-     * 1111" may also match as "2 4111 1111 1111"), and masking only one of them would leave
-     * the other's middle digits readable.
+     * run. Which overlapping window is the real number is unknowable ("qty 2" before a card in
+     * four groups may also match as the 2 and the first three groups), and masking only one of
+     * them would leave the other's middle digits readable.
      */
     private void endSegment() {
         if (digitCount >= CardShape.MIN_DIGITS) {

@@ -41,6 +41,8 @@ public class TokenRepository {
     private static final String SQL_TYPES = "text[], text[], text[], boolean[], bytea[], text[], text[], text[], smallint[], "
             + "smallint[], bigint[], bytea[], text[], timestamptz[], timestamptz[]";
     private static final String LIVE = "(expires_at IS NULL OR expires_at > now())";
+    /** Many rows in one statement: one array parameter per column, unnested into rows. */
+    private static final String INSERT_UNNEST = insertUnnest();
 
     @Inject
     Pool pool;
@@ -93,20 +95,24 @@ public class TokenRepository {
                 Array.set(columns[c], r, v[c]);
             }
         }
-        StringBuilder params = new StringBuilder();
-        String[] types = SQL_TYPES.split(", ");
-        for (int c = 0; c < types.length; c++) {
-            params.append(c == 0 ? "" : ", ").append('$').append(c + 1).append("::").append(types[c]);
-        }
-        return client.preparedQuery("INSERT INTO token (" + COLUMNS + ") SELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6, u.c7, u.c8, "
-                + "u.c9, u.c10, u.c11, u.c12, u.c13::jsonb, u.c14, u.c15 FROM unnest(" + params + ") AS u(c1, c2, c3, c4, c5, c6, "
-                + "c7, c8, c9, c10, c11, c12, c13, c14, c15) ON CONFLICT DO NOTHING RETURNING token")
+        return client.preparedQuery(INSERT_UNNEST)
                 .execute(Tuple.from(columns))
                 .map(result -> {
                     Set<String> inserted = new HashSet<>();
                     result.forEach(r -> inserted.add(r.getString("token")));
                     return inserted;
                 });
+    }
+
+    private static String insertUnnest() {
+        StringBuilder params = new StringBuilder();
+        String[] types = SQL_TYPES.split(", ");
+        for (int c = 0; c < types.length; c++) {
+            params.append(c == 0 ? "" : ", ").append('$').append(c + 1).append("::").append(types[c]);
+        }
+        return "INSERT INTO token (" + COLUMNS + ") SELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6, u.c7, u.c8, u.c9, u.c10, u.c11, "
+                + "u.c12, u.c13::jsonb, u.c14, u.c15 FROM unnest(" + params + ") AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, "
+                + "c11, c12, c13, c14, c15) ON CONFLICT DO NOTHING RETURNING token";
     }
 
     public Uni<Optional<String>> findDeterministic(String tenant, TokenFormat format, byte[] fingerprint) {

@@ -11,7 +11,7 @@ import io.quarkus.jackson.ObjectMapperCustomizer;
 
 /**
  * A JSON value of the wrong type, or anything after the JSON value, is a 400, as the contract
- * says: Jackson would otherwise read {@code "deterministic": 4111111111111111} or
+ * says: Jackson would otherwise read {@code "deterministic": 1} or
  * {@code "deterministic": "yes"} as a boolean, and ignore what follows the body.
  */
 @Singleton
