@@ -1,11 +1,15 @@
 package dev.cardvault.audit;
 
+import java.util.List;
+import java.util.function.Function;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlClient;
 
 /**
  * The one audit API the rest of the service uses: {@code audit.record(ctx.event(TYPE, OUTCOME, token, purpose))}.
@@ -29,6 +33,23 @@ public class Audit {
      */
     public <T> Uni<Boolean> recordWith(AuditEvent event, AuditAppender.Companion<T> companion, T row) {
         return appender.appendWith(event, companion, row);
+    }
+
+    /**
+     * A state change and its event in one transaction, or neither: {@code change} runs inside it,
+     * {@code eventOf} makes the event from its result (null: no event). A refusal thrown by the
+     * change reaches the caller unchanged; a trail failure is {@link AuditUnavailableException}.
+     */
+    public <T> Uni<T> recordAtomically(Function<SqlClient, Uni<T>> change, Function<T, AuditEvent> eventOf) {
+        return appender.appendAtomically(change, r -> {
+            AuditEvent e = eventOf.apply(r);
+            return e == null ? List.of() : List.of(e);
+        });
+    }
+
+    /** As {@link #recordAtomically}, for a change that several events record. */
+    public <T> Uni<T> recordAllAtomically(Function<SqlClient, Uni<T>> change, Function<T, List<AuditEvent>> eventsOf) {
+        return appender.appendAtomically(change, eventsOf);
     }
 
     /**

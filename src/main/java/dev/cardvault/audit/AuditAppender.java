@@ -1,7 +1,8 @@
 package dev.cardvault.audit;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -27,26 +29,45 @@ import io.vertx.mutiny.sqlclient.SqlClient;
  * together in the next one (group commit): requests never wait on a lock, the chain never forks
  * (one writer per chain), and the database sees one INSERT and one commit per batch.
  *
- * <p>Each instance, and each start of it, gets its own chain id, so replicas sharing a database
- * each keep a linear chain; the verifier checks every chain. An event's caller is answered only
- * after its batch is durably committed; if the commit fails, every caller in the batch gets
- * {@link AuditUnavailableException} and the chain head does not move.
+ * <p>An event's caller is answered only after its batch is durably committed. When a commit
+ * fails, every caller in the batch gets {@link AuditUnavailableException}, readiness turns DOWN,
+ * and the next batch starts a new chain: the failed commit may have landed after all (a lost
+ * acknowledgement), so continuing the old chain from memory could fork it. Every chain opens with
+ * a CHAIN_STARTED event that links the newest checkpoint and the heads of the chains written
+ * since, so a removed chain is noticed by the verifier.
+ *
+ * <p>A state change that must not happen without its event ({@link #appendAtomically}) runs in a
+ * batch of its own: the change and the event commit together, or neither does.
  */
 @ApplicationScoped
 public class AuditAppender {
 
     private static final Logger LOG = Logger.getLogger(AuditAppender.class);
     static final int MAX_BATCH = 1000;
+    /** Commits can land late; a new chain links heads written shortly before the newest checkpoint too. */
+    private static final Duration LINK_MARGIN = Duration.ofSeconds(30);
+    /** Without any checkpoint, a new chain links the chains written in this window. */
+    private static final Duration LINK_WINDOW_WITHOUT_CHECKPOINT = Duration.ofDays(1);
 
     @Inject
     AuditRepository repository;
 
-    private final String chain = newChainId();
+    @Inject
+    AuditKeys keys;
+
+    /** Time of new events; tests move it ({@link #useClock}) to write into past months. */
+    private volatile Clock clock = Clock.systemUTC();
+
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
     // Written only by the single flusher; published by the flushing flag's release.
+    private volatile String chain;
     private long chainSeq;
     private String head = AuditChain.GENESIS;
+    private volatile boolean needsNewChain = true;
+    private volatile boolean healthy = true;
+    private volatile boolean healRequested;
+    private volatile boolean loseNextAcknowledgement;
 
     /**
      * Rows written in the same transaction as their audit events (one commit for both): a
@@ -55,17 +76,42 @@ public class AuditAppender {
     public interface Companion<T> {
         /** @return per row, whether it was written; an event whose row was not written is dropped */
         Uni<boolean[]> write(SqlClient tx, List<T> rows);
+
+        /** The event as recorded once its row is written (e.g. with the token the row ended up with). */
+        default AuditEvent eventFor(T row, AuditEvent event) {
+            return event;
+        }
     }
 
-    private record Pending(AuditEvent event, Instant at, CompletableFuture<Boolean> done, Context context,
-            Companion<Object> companion, Object row) {
+    private record Pending(AuditEvent event, Instant at, CompletableFuture<Object> done, Context context,
+            Companion<Object> companion, Object row, Function<SqlClient, Uni<Object>> work,
+            Function<Object, List<AuditEvent>> eventsOf) {
+
+        boolean exclusive() {
+            return work != null;
+        }
     }
 
-    private record Written(long lastSeq, String lastHash, boolean[] written) {
+    /** A failure of an atomic change itself (not of the trail): the transaction is rolled back, the chain is fine. */
+    private static final class ChangeRefused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ChangeRefused(Throwable cause) {
+            super(null, cause, false, false);
+        }
     }
 
+    private record Written(String chain, long lastSeq, String lastHash, Object[] results) {
+    }
+
+    /** This instance's current chain id (null before its first event). */
     public String chain() {
         return chain;
+    }
+
+    /** False after a failed write until a write succeeds again: readiness reports it. */
+    public boolean isHealthy() {
+        return healthy;
     }
 
     /** Completes once the event is durably stored; fails with {@link AuditUnavailableException} otherwise. */
@@ -79,11 +125,56 @@ public class AuditAppender {
      */
     @SuppressWarnings("unchecked")
     public <T> Uni<Boolean> appendWith(AuditEvent event, Companion<T> companion, T row) {
-        Pending p = new Pending(event, AuditChain.truncate(Instant.now()), new CompletableFuture<>(), Vertx.currentContext(),
-                (Companion<Object>) companion, row);
+        Pending p = new Pending(event, now(), new CompletableFuture<>(), Vertx.currentContext(), (Companion<Object>) companion, row,
+                null, null);
         queue.add(p);
         flush();
-        return Uni.createFrom().completionStage(p.done);
+        return Uni.createFrom().completionStage(p.done).map(Boolean.class::cast);
+    }
+
+    /**
+     * Runs {@code change} and stores the events {@code eventsOf} makes of its result in one
+     * transaction: all or nothing. A failure of the change is passed to the caller as is (and
+     * nothing is written); a failure of the trail as {@link AuditUnavailableException} (and the
+     * change is rolled back). {@code eventsOf} may return no event: the change then stands alone.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> Uni<T> appendAtomically(Function<SqlClient, Uni<T>> change, Function<T, List<AuditEvent>> eventsOf) {
+        Pending p = new Pending(null, now(), new CompletableFuture<>(), Vertx.currentContext(), null, null,
+                tx -> change.apply(tx).map(r -> (Object) r), r -> eventsOf.apply((T) r));
+        queue.add(p);
+        flush();
+        return Uni.createFrom().completionStage(p.done).map(r -> (T) r);
+    }
+
+    /**
+     * After a failure, tries to open a new chain even when no event is waiting (readiness calls
+     * this, so that an idle instance becomes ready again once the database is back).
+     */
+    public void heal() {
+        if (!healthy) {
+            healRequested = true;
+            flush();
+        }
+    }
+
+    /** Test seam: the clock of new events. */
+    void useClock(Clock c) {
+        clock = c;
+    }
+
+    /** Test seam: the next batch opens a new chain (as after a failure, without one). */
+    void startNewChain() {
+        needsNewChain = true;
+    }
+
+    /** Test seam: the next successful commit is reported as failed, as when its acknowledgement is lost. */
+    void loseNextAcknowledgement() {
+        loseNextAcknowledgement = true;
+    }
+
+    private Instant now() {
+        return AuditChain.truncate(clock.instant());
     }
 
     private void flush() {
@@ -92,108 +183,165 @@ public class AuditAppender {
         }
         List<Pending> batch = new ArrayList<>();
         Pending p;
-        while (batch.size() < MAX_BATCH && (p = queue.poll()) != null) {
-            batch.add(p);
+        while (batch.size() < MAX_BATCH && (p = queue.peek()) != null) {
+            if (p.exclusive() && !batch.isEmpty()) {
+                break; // an atomic change goes in a batch of its own
+            }
+            batch.add(queue.poll());
+            if (p.exclusive()) {
+                break;
+            }
         }
-        if (batch.isEmpty()) {
+        boolean startChain = needsNewChain;
+        if (batch.isEmpty() && !(startChain && healRequested)) {
             flushing.set(false);
             if (!queue.isEmpty()) {
                 flush();
             }
             return;
         }
+        healRequested = false;
+        String chainId = startChain ? newChainId() : chain;
+        long startSeq = startChain ? 0 : chainSeq;
+        String startHash = startChain ? AuditChain.GENESIS : head;
         int n = batch.size();
-        long startSeq = chainSeq;
-        String startHash = head;
-        repository.inTransaction(tx -> writeCompanions(tx, batch).flatMap(written -> {
-            AuditRepository.Batch b = chainBatch(batch, written, startSeq, startHash);
-            Written w = new Written(startSeq + b.chainSeq().length,
-                    b.hash().length == 0 ? startHash : b.hash()[b.hash().length - 1], written);
-            return b.hash().length == 0 ? Uni.createFrom().item(w) : repository.insert(tx, b).replaceWith(w);
-        })).subscribe().with(w -> {
-            chainSeq = w.lastSeq();
-            head = w.lastHash();
-            flushing.set(false);
-            for (int i = 0; i < n; i++) {
-                complete(batch.get(i), w.written()[i], null);
-            }
-            flush();
-        }, failure -> {
-            LOG.errorf("Audit batch of %d event(s) could not be written: %s", n, failure.toString());
-            flushing.set(false);
-            AuditUnavailableException ex = new AuditUnavailableException(failure);
-            batch.forEach(e -> complete(e, false, ex));
-            flush();
-        });
+        repository.inTransaction(tx -> (startChain ? chainStarted(tx) : Uni.createFrom().<AuditEvent> nullItem())
+                .flatMap(opening -> changes(tx, batch).flatMap(changed -> {
+                    List<AuditEvent> events = new ArrayList<>(n + 1);
+                    if (opening != null) {
+                        events.add(opening);
+                    }
+                    List<Instant> times = new ArrayList<>(n + 1);
+                    if (opening != null) {
+                        times.add(now());
+                    }
+                    for (int i = 0; i < n; i++) {
+                        for (AuditEvent e : changed.events().get(i)) {
+                            events.add(e);
+                            times.add(batch.get(i).at());
+                        }
+                    }
+                    AuditRepository.Batch b = chainBatch(chainId, events, times, startSeq, startHash);
+                    Written w = new Written(chainId, startSeq + events.size(),
+                            events.isEmpty() ? startHash : b.hash()[events.size() - 1], changed.results());
+                    return events.isEmpty() ? Uni.createFrom().item(w) : repository.insert(tx, b).replaceWith(w);
+                })))
+                .subscribe().with(w -> {
+                    if (loseNextAcknowledgement) {
+                        loseNextAcknowledgement = false;
+                        failed(batch, new IllegalStateException("acknowledgement lost (test seam)"));
+                        return;
+                    }
+                    chain = w.chain();
+                    chainSeq = w.lastSeq();
+                    head = w.lastHash();
+                    needsNewChain = false;
+                    healthy = true;
+                    flushing.set(false);
+                    for (int i = 0; i < n; i++) {
+                        complete(batch.get(i), w.results()[i], null);
+                    }
+                    flush();
+                }, failure -> {
+                    if (failure instanceof ChangeRefused refused) {
+                        // The change itself was refused and rolled back; the trail is as it was.
+                        flushing.set(false);
+                        complete(batch.get(0), null, refused.getCause());
+                        flush();
+                        return;
+                    }
+                    failed(batch, failure);
+                });
     }
 
-    /** Runs each companion once for its rows of the batch; events without a companion count as written. */
-    private static Uni<boolean[]> writeCompanions(SqlClient tx, List<Pending> batch) {
-        boolean[] written = new boolean[batch.size()];
+    private void failed(List<Pending> batch, Throwable failure) {
+        LOG.errorf("Audit batch of %d event(s) could not be written: %s", batch.size(), failure.toString());
+        needsNewChain = true;
+        healthy = false;
+        flushing.set(false);
+        AuditUnavailableException ex = new AuditUnavailableException(failure);
+        batch.forEach(e -> complete(e, null, ex));
+        flush();
+    }
+
+    private record Changed(List<List<AuditEvent>> events, Object[] results) {
+    }
+
+    /**
+     * Runs the batch's changes: an atomic change (alone in its batch), or each companion once for
+     * its rows. Returns per entry the event to record (null: none) and the caller's result.
+     */
+    private static Uni<Changed> changes(SqlClient tx, List<Pending> batch) {
+        int n = batch.size();
+        List<List<AuditEvent>> events = new ArrayList<>(java.util.Collections.nCopies(n, List.<AuditEvent> of()));
+        Object[] results = new Object[n];
+        if (n == 1 && batch.get(0).exclusive()) {
+            Pending p = batch.get(0);
+            return p.work().apply(tx).onFailure().transform(ChangeRefused::new).map(r -> {
+                results[0] = r;
+                events.set(0, p.eventsOf().apply(r));
+                return new Changed(events, results);
+            });
+        }
         Map<Companion<Object>, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < batch.size(); i++) {
+        for (int i = 0; i < n; i++) {
             Pending e = batch.get(i);
             if (e.companion() == null) {
-                written[i] = true;
+                events.set(i, List.of(e.event()));
+                results[i] = Boolean.TRUE;
             } else {
                 groups.computeIfAbsent(e.companion(), c -> new ArrayList<>()).add(i);
             }
         }
-        Uni<boolean[]> chain = Uni.createFrom().item(written);
+        Uni<Changed> chain = Uni.createFrom().item(new Changed(events, results));
         for (Map.Entry<Companion<Object>, List<Integer>> g : groups.entrySet()) {
             List<Object> rows = g.getValue().stream().map(i -> batch.get(i).row()).toList();
-            chain = chain.flatMap(w -> g.getKey().write(tx, rows).map(ok -> {
+            chain = chain.flatMap(c -> g.getKey().write(tx, rows).map(ok -> {
                 for (int k = 0; k < ok.length; k++) {
-                    w[g.getValue().get(k)] = ok[k];
+                    int i = g.getValue().get(k);
+                    Pending e = batch.get(i);
+                    results[i] = ok[k];
+                    events.set(i, ok[k] ? List.of(g.getKey().eventFor(e.row(), e.event())) : List.of());
                 }
-                return w;
+                return c;
             }));
         }
         return chain;
     }
 
-    /** Hashes the written events of the batch onto the chain, in queue order. */
-    private AuditRepository.Batch chainBatch(List<Pending> batch, boolean[] written, long startSeq, String startHash) {
-        int n = 0;
-        for (boolean w : written) {
-            n += w ? 1 : 0;
-        }
-        AuditRepository.Batch b = new AuditRepository.Batch(chain, new Long[n], new java.time.OffsetDateTime[n], new String[n],
-                new String[n], new String[n], new String[n], new String[n], new String[n], new String[n], new String[n],
-                new String[n], new String[n]);
+    /** The opening event of a new chain: links the newest checkpoint and the heads written since. */
+    private Uni<AuditEvent> chainStarted(SqlClient tx) {
+        return repository.latestCheckpoint(tx).flatMap(latest -> {
+            Instant since = latest.map(c -> c.at().toInstant().minus(LINK_MARGIN))
+                    .orElseGet(() -> clock.instant().minus(LINK_WINDOW_WITHOUT_CHECKPOINT));
+            return repository.headsSince(tx, since).map(heads -> AuditEvent.service(AuditType.CHAIN_STARTED, Outcome.SUCCESS,
+                    null, null, CheckpointPayload.links(latest.orElse(null), heads)));
+        });
+    }
+
+    /** Hashes the events onto the chain, in order. */
+    private AuditRepository.Batch chainBatch(String chainId, List<AuditEvent> events, List<Instant> times, long startSeq,
+            String startHash) {
+        int n = events.size();
+        AuditRepository.Batch b = AuditRepository.Batch.of(chainId, n);
+        String keyId = keys.chainKeyId();
         long seq = startSeq;
         String prev = startHash;
-        int i = 0;
-        for (int j = 0; j < batch.size(); j++) {
-            if (!written[j]) {
-                continue;
-            }
-            Pending e = batch.get(j);
-            AuditEvent ev = e.event();
+        for (int i = 0; i < n; i++) {
+            AuditEvent ev = events.get(i);
             seq++;
-            String hash = AuditChain.hash(prev, chain, seq, e.at(), ev.type().name(), ev.subject(), ev.tenant(), ev.token(),
-                    ev.purpose(), ev.outcome().name(), ev.sourceIp(), ev.requestId());
-            b.chainSeq()[i] = seq;
-            b.at()[i] = e.at().atOffset(ZoneOffset.UTC);
-            b.type()[i] = ev.type().name();
-            b.subject()[i] = ev.subject();
-            b.tenant()[i] = ev.tenant();
-            b.token()[i] = ev.token();
-            b.purpose()[i] = ev.purpose();
-            b.outcome()[i] = ev.outcome().name();
-            b.sourceIp()[i] = ev.sourceIp();
-            b.requestId()[i] = ev.requestId();
-            b.prevHash()[i] = prev;
-            b.hash()[i] = hash;
+            AuditChain.Fields f = new AuditChain.Fields(prev, chainId, seq, times.get(i), ev.type().name(), ev.subject(), ev.tenant(),
+                    ev.token(), ev.purpose(), ev.outcome().name(), ev.sourceIp(), ev.requestId(), ev.detail(), keyId);
+            String hash = AuditChain.hash(keys, f);
+            b.set(i, f, hash);
             prev = hash;
-            i++;
         }
         return b;
     }
 
     /** Resumes each waiting request on its own Vert.x context. */
-    private static void complete(Pending p, boolean written, Throwable failure) {
-        Runnable r = failure == null ? () -> p.done().complete(written) : () -> p.done().completeExceptionally(failure);
+    private static void complete(Pending p, Object result, Throwable failure) {
+        Runnable r = failure == null ? () -> p.done().complete(result) : () -> p.done().completeExceptionally(failure);
         if (p.context() != null) {
             p.context().runOnContext(v -> r.run());
         } else {

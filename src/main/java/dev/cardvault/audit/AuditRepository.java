@@ -1,53 +1,98 @@
 package dev.cardvault.audit;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
-/** Appends and reads audit rows. There is no update and no delete, here or in the database. */
+/** Appends and reads audit rows, checkpoints and export records. There is no update and no delete, here or in the database. */
 @ApplicationScoped
 public class AuditRepository {
 
-    /** A stored event, as read back for the API and for verification. */
+    /** A stored event, as read back for the API, for verification and for export. */
     public record StoredEvent(long seq, String chain, long chainSeq, OffsetDateTime at, String type, String subject,
-            String tenant, String token, String purpose, String outcome, String sourceIp, String requestId,
-            String prevHash, String hash) {
+            String tenant, String token, String purpose, String outcome, String sourceIp, String requestId, String detail,
+            String keyId, String prevHash, String hash) {
+
+        public AuditChain.Fields fields() {
+            return new AuditChain.Fields(prevHash, chain, chainSeq, at.toInstant(), type, subject, tenant, token, purpose, outcome,
+                    sourceIp, requestId, detail, keyId);
+        }
     }
 
     /** Column arrays of one batch; row i of each array is one event. */
     record Batch(String chain, Long[] chainSeq, OffsetDateTime[] at, String[] type, String[] subject, String[] tenant,
-            String[] token, String[] purpose, String[] outcome, String[] sourceIp, String[] requestId, String[] prevHash,
-            String[] hash) {
+            String[] token, String[] purpose, String[] outcome, String[] sourceIp, String[] requestId, String[] detail,
+            String[] keyId, String[] prevHash, String[] hash) {
+
+        static Batch of(String chain, int n) {
+            return new Batch(chain, new Long[n], new OffsetDateTime[n], new String[n], new String[n], new String[n], new String[n],
+                    new String[n], new String[n], new String[n], new String[n], new String[n], new String[n], new String[n],
+                    new String[n]);
+        }
+
+        void set(int i, AuditChain.Fields f, String hash) {
+            chainSeq[i] = f.chainSeq();
+            at[i] = f.at().atOffset(ZoneOffset.UTC);
+            type[i] = f.type();
+            subject[i] = f.subject();
+            tenant[i] = f.tenant();
+            token[i] = f.token();
+            purpose[i] = f.purpose();
+            outcome[i] = f.outcome();
+            sourceIp[i] = f.sourceIp();
+            requestId[i] = f.requestId();
+            detail[i] = f.detail();
+            keyId[i] = f.keyId();
+            prevHash[i] = f.prevHash();
+            this.hash[i] = hash;
+        }
+    }
+
+    /** A chain's newest event: its position and hash. */
+    public record Head(String chain, long chainSeq, String hash) {
+    }
+
+    public record Checkpoint(long id, OffsetDateTime at, long uptoSeq, String keyId, String payload, byte[] signature) {
     }
 
     private static final String COLUMNS = "seq, chain, chain_seq, at, type, subject, tenant, token, purpose, outcome, "
-            + "source_ip, request_id, prev_hash, hash";
+            + "source_ip, request_id, detail, key_id, prev_hash, hash";
+    private static final String INSERT = "INSERT INTO audit_event (chain, chain_seq, at, type, subject, tenant, token, purpose, "
+            + "outcome, source_ip, request_id, detail, key_id, prev_hash, hash) "
+            + "SELECT $1, u.cs, u.at, u.ty, u.su, u.te, u.tk, u.pu, u.ou, u.ip, u.ri, u.de, u.ki, u.ph, u.h FROM unnest("
+            + "$2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
+            + "$10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[]) WITH ORDINALITY "
+            + "AS u(cs, at, ty, su, te, tk, pu, ou, ip, ri, de, ki, ph, h, ord) ORDER BY u.ord";
 
     @Inject
     Pool pool;
 
-    <T> Uni<T> inTransaction(java.util.function.Function<io.vertx.mutiny.sqlclient.SqlConnection, Uni<T>> work) {
+    <T> Uni<T> inTransaction(Function<SqlConnection, Uni<T>> work) {
         return pool.withTransaction(work);
     }
 
     /** One statement for the whole batch (inside the batch's transaction: one commit), rows in chain order. */
-    Uni<Void> insert(io.vertx.mutiny.sqlclient.SqlClient client, Batch b) {
-        return client.preparedQuery("INSERT INTO audit_event (chain, chain_seq, at, type, subject, tenant, token, purpose, "
-                + "outcome, source_ip, request_id, prev_hash, hash) "
-                + "SELECT $1, u.cs, u.at, u.ty, u.su, u.te, u.tk, u.pu, u.ou, u.ip, u.ri, u.ph, u.h FROM unnest("
-                + "$2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
-                + "$10::text[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY "
-                + "AS u(cs, at, ty, su, te, tk, pu, ou, ip, ri, ph, h, ord) ORDER BY u.ord")
+    Uni<Void> insert(SqlClient client, Batch b) {
+        return client.preparedQuery(INSERT)
                 .execute(Tuple.from(new Object[] { b.chain(), b.chainSeq(), b.at(), b.type(), b.subject(), b.tenant(),
-                        b.token(), b.purpose(), b.outcome(), b.sourceIp(), b.requestId(), b.prevHash(), b.hash() }))
+                        b.token(), b.purpose(), b.outcome(), b.sourceIp(), b.requestId(), b.detail(), b.keyId(), b.prevHash(),
+                        b.hash() }))
                 .replaceWithVoid();
     }
 
@@ -72,13 +117,107 @@ public class AuditRepository {
                 .map(AuditRepository::events);
     }
 
-    private static List<StoredEvent> events(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
+    /** Events with {@code from <= at < to}, after {@code afterSeq}, in global order (for export). */
+    public Uni<List<StoredEvent>> between(Instant from, Instant to, long afterSeq, int limit) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM audit_event WHERE at >= $1 AND at < $2 AND seq > $3 "
+                + "ORDER BY seq LIMIT $4")
+                .execute(Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC), afterSeq, limit))
+                .map(AuditRepository::events);
+    }
+
+    /**
+     * The newest event of every chain written at or after {@code since}: the heads a checkpoint
+     * signs and a new chain links. The partition key bounds the scan to recent months.
+     */
+    Uni<List<Head>> headsSince(SqlClient client, Instant since) {
+        return client.preparedQuery("SELECT DISTINCT ON (chain) chain, chain_seq, hash FROM audit_event WHERE at >= $1 "
+                + "ORDER BY chain, chain_seq DESC")
+                .execute(Tuple.of(since.atOffset(ZoneOffset.UTC)))
+                .map(rows -> {
+                    List<Head> out = new ArrayList<>(rows.size());
+                    rows.forEach(r -> out.add(new Head(r.getString("chain"), r.getLong("chain_seq"), r.getString("hash"))));
+                    return out;
+                });
+    }
+
+    Uni<Optional<Checkpoint>> latestCheckpoint(SqlClient client) {
+        return client.preparedQuery("SELECT id, at, upto_seq, key_id, payload, signature FROM audit_checkpoint "
+                + "ORDER BY id DESC LIMIT 1").execute()
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(checkpoint(rows.iterator().next())));
+    }
+
+    /** Whether anything but checkpoint events was written after {@code seq}. */
+    Uni<Boolean> activitySince(SqlClient client, long seq) {
+        return client.preparedQuery("SELECT EXISTS (SELECT 1 FROM audit_event WHERE seq > $1 AND type <> 'CHECKPOINT_SIGNED') AS e")
+                .execute(Tuple.of(seq)).map(rows -> rows.iterator().next().getBoolean("e"));
+    }
+
+    Uni<Long> insertCheckpoint(SqlClient tx, Instant at, long uptoSeq, String keyId, String payload, byte[] signature) {
+        return tx.preparedQuery("INSERT INTO audit_checkpoint (at, upto_seq, key_id, payload, signature) "
+                + "VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .execute(Tuple.of(at.atOffset(ZoneOffset.UTC), uptoSeq, keyId, payload,
+                        io.vertx.core.buffer.Buffer.buffer(signature)))
+                .map(rows -> rows.iterator().next().getLong("id"));
+    }
+
+    /** Checkpoints after {@code afterId}, oldest first. */
+    public Uni<List<Checkpoint>> checkpoints(long afterId, int limit) {
+        return pool.preparedQuery("SELECT id, at, upto_seq, key_id, payload, signature FROM audit_checkpoint WHERE id > $1 "
+                + "ORDER BY id LIMIT $2").execute(Tuple.of(afterId, limit))
+                .map(rows -> {
+                    List<Checkpoint> out = new ArrayList<>(rows.size());
+                    rows.forEach(r -> out.add(checkpoint(r)));
+                    return out;
+                });
+    }
+
+    /** Checkpoints signed in {@code [from, to)} and the first one after it (it vouches for the end of the period). */
+    Uni<List<Checkpoint>> checkpointsCovering(Instant from, Instant to) {
+        return pool.preparedQuery("(SELECT id, at, upto_seq, key_id, payload, signature FROM audit_checkpoint "
+                + "WHERE at >= $1 AND at < $2) UNION ALL (SELECT id, at, upto_seq, key_id, payload, signature "
+                + "FROM audit_checkpoint WHERE at >= $2 ORDER BY id LIMIT 1) ORDER BY id")
+                .execute(Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC)))
+                .map(rows -> {
+                    List<Checkpoint> out = new ArrayList<>(rows.size());
+                    rows.forEach(r -> out.add(checkpoint(r)));
+                    return out;
+                });
+    }
+
+    /** Each chain's newest anchor: where it continues after retired months. */
+    Uni<List<Head>> anchors() {
+        return pool.preparedQuery("SELECT DISTINCT ON (chain) chain, chain_seq, hash FROM audit_anchor ORDER BY chain, chain_seq DESC")
+                .execute()
+                .map(rows -> {
+                    List<Head> out = new ArrayList<>(rows.size());
+                    rows.forEach(r -> out.add(new Head(r.getString("chain"), r.getLong("chain_seq"), r.getString("hash"))));
+                    return out;
+                });
+    }
+
+    Uni<Void> insertExport(SqlClient tx, String id, Instant from, Instant to, long events, String digest, byte[] signature,
+            String requestedBy) {
+        return tx.preparedQuery("INSERT INTO audit_export (id, from_at, to_at, events, digest, signature, requested_by) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .execute(Tuple.from(new Object[] { id, from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC), events, digest,
+                        io.vertx.core.buffer.Buffer.buffer(signature), requestedBy }))
+                .replaceWithVoid();
+    }
+
+    private static Checkpoint checkpoint(Row r) {
+        Buffer sig = r.getBuffer("signature");
+        return new Checkpoint(r.getLong("id"), r.getOffsetDateTime("at"), r.getLong("upto_seq"), r.getString("key_id"),
+                r.getString("payload"), sig.getBytes());
+    }
+
+    private static List<StoredEvent> events(RowSet<Row> rows) {
         List<StoredEvent> out = new ArrayList<>(rows.size());
         for (Row r : rows) {
             out.add(new StoredEvent(r.getLong("seq"), r.getString("chain"), r.getLong("chain_seq"),
                     r.getOffsetDateTime("at"), r.getString("type"), r.getString("subject"), r.getString("tenant"),
                     r.getString("token"), r.getString("purpose"), r.getString("outcome"), r.getString("source_ip"),
-                    r.getString("request_id"), r.getString("prev_hash"), r.getString("hash")));
+                    r.getString("request_id"), r.getString("detail"), r.getString("key_id"), r.getString("prev_hash"),
+                    r.getString("hash")));
         }
         return out;
     }

@@ -1,5 +1,7 @@
 package dev.cardvault.audit;
 
+import java.time.Instant;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,21 +10,31 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import dev.cardvault.auth.CurrentCaller;
 import dev.cardvault.auth.Roles;
 import dev.cardvault.card.CardShape;
+import dev.cardvault.crypto.Ed25519;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.errors.Violation;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /** The audit trail for auditors, platform-wide. Every read is itself audited (AUDIT_READ) before it is answered. */
 @Path("/v1/audit")
@@ -32,6 +44,7 @@ import io.smallrye.mutiny.Uni;
 public class AuditResource {
 
     static final int MAX_LIMIT = 1000;
+    static final String EXPORT_TYPE = "application/x-ndjson";
 
     @Inject
     CurrentCaller caller;
@@ -48,8 +61,18 @@ public class AuditResource {
     @Inject
     AuditVerifier verifier;
 
+    @Inject
+    AuditCheckpoints checkpoints;
+
+    @Inject
+    AuditExport exporter;
+
+    @Inject
+    AuditKeys keys;
+
     public record EventView(long seq, String at, String type, String subject, String tenant, String token, String purpose,
-            String outcome, String sourceIp, String requestId, String chain, long chainSeq, String hash, String prevHash) {
+            String outcome, String sourceIp, String requestId, String detail, String chain, long chainSeq, String keyId, String hash,
+            String prevHash) {
     }
 
     public record EventPage(List<EventView> events, long nextAfterSeq) {
@@ -92,7 +115,10 @@ public class AuditResource {
 
     @GET
     @Path("/verify")
-    @Operation(summary = "Verify every hash chain", description = "valid, event count, head hash; or the first invalid seq and why.")
+    @Operation(summary = "Verify the whole trail", description = "Checkpoints (links and the newest signature), then every "
+            + "event: content under the chain key, continuity of every chain, and every head a checkpoint signed or a new "
+            + "chain linked. valid, counts and head; or the problem (ALTERED, REMOVED_EVENT, REMOVED_TAIL, REMOVED_CHAIN, "
+            + "CHECKPOINT_INVALID, EMPTY), where, and why.")
     public Uni<Map<String, Object>> verify() {
         AuditContext ctx = auditContexts.current(caller.get());
         return audit.record(ctx.event(AuditType.AUDIT_READ, Outcome.SUCCESS, null, "VERIFY"))
@@ -102,17 +128,113 @@ public class AuditResource {
                     out.put("valid", r.valid());
                     out.put("events", r.events());
                     out.put("chains", r.chains());
+                    out.put("checkpoints", r.checkpoints());
                     out.put("head", r.head());
                     if (!r.valid()) {
+                        out.put("problem", r.problem());
                         out.put("firstInvalidSeq", r.firstInvalidSeq());
+                        out.put("chain", r.chain());
                         out.put("reason", r.reason());
                     }
                     return out;
                 });
     }
 
+    public record CheckpointView(long id, String at, long uptoSeq, String keyId, String payload, String signature) {
+    }
+
+    public record CheckpointPage(List<CheckpointView> checkpoints, long nextAfterId) {
+    }
+
+    @POST
+    @Path("/checkpoints")
+    @Operation(summary = "Sign a checkpoint now", description = "Signs the heads of the chains that moved since the last "
+            + "checkpoint (Ed25519), stores it and records CHECKPOINT_SIGNED. Checkpoints are also signed every "
+            + "cardvault.audit.checkpoint-interval when anything was written.")
+    @APIResponse(responseCode = "201", description = "The checkpoint")
+    public Uni<RestResponse<CheckpointView>> signCheckpoint() {
+        AuditContext ctx = auditContexts.current(caller.get());
+        return checkpoints.sign(ctx, true).map(signed -> {
+            AuditCheckpoints.Signed s = signed.orElseThrow(() -> new IllegalStateException("checkpoint not signed"));
+            return RestResponse.status(RestResponse.Status.CREATED, new CheckpointView(s.id(), s.payload().at().toString(),
+                    s.payload().upto(), s.payload().keyId(), s.payload().render(), Base64.getEncoder().encodeToString(s.signature())));
+        });
+    }
+
+    @GET
+    @Path("/checkpoints")
+    @Operation(summary = "Read signed checkpoints", description = "Oldest first after afterId. Keep them: a checkpoint you "
+            + "hold proves what the trail contained when it was signed.")
+    public Uni<CheckpointPage> checkpoints(@QueryParam("afterId") @DefaultValue("0") long afterId,
+            @QueryParam("limit") @DefaultValue("100") int limit) {
+        if (limit < 1 || limit > MAX_LIMIT || afterId < 0) {
+            throw new InvalidRequest(List.of(new Violation(limit < 1 || limit > MAX_LIMIT ? "limit" : "afterId",
+                    limit < 1 || limit > MAX_LIMIT ? "must be 1 to " + MAX_LIMIT : "must not be negative")));
+        }
+        AuditContext ctx = auditContexts.current(caller.get());
+        long after = CardShape.contains(Long.toString(afterId)) ? Long.MAX_VALUE : afterId;
+        return audit.record(ctx.event(AuditType.AUDIT_READ, Outcome.SUCCESS, null, "CHECKPOINTS"))
+                .flatMap(v -> repository.checkpoints(after, limit))
+                .map(list -> new CheckpointPage(list.stream().map(c -> new CheckpointView(c.id(), c.at().toInstant().toString(),
+                        c.uptoSeq(), c.keyId(), c.payload(), Base64.getEncoder().encodeToString(c.signature()))).toList(),
+                        list.isEmpty() ? Math.min(after, afterId) : list.get(list.size() - 1).id()));
+    }
+
+    public record PublicKeyView(String keyId, String algorithm, String publicKey, String pem) {
+    }
+
+    @GET
+    @Path("/public-key")
+    @Operation(summary = "The key that verifies checkpoints and exports", description = "Ed25519; publicKey is the raw "
+            + "32-byte key in base64, pem the same key as an X.509 SubjectPublicKeyInfo PEM for the offline verifier.")
+    public PublicKeyView publicKey() {
+        String keyId = keys.signingKeyId();
+        byte[] raw = keys.publicKey(keyId);
+        String pem = "-----BEGIN PUBLIC KEY-----\n" + Base64.getEncoder().encodeToString(Ed25519.toSpki(raw))
+                + "\n-----END PUBLIC KEY-----\n";
+        return new PublicKeyView(keyId, "Ed25519", Base64.getEncoder().encodeToString(raw), pem);
+    }
+
+    @GET
+    @Path("/export")
+    @Produces(EXPORT_TYPE)
+    @Operation(summary = "Export a period of the trail", description = "Events with from <= at < to as signed NDJSON: a "
+            + "header, the checkpoints of the period, the events, and a trailer signed with the audit key over the file's "
+            + "SHA-256. The export is recorded (AUDIT_EXPORTED); a month is retired only once an export covers it. Check a "
+            + "file offline with dev.cardvault.audit.VerifyExport (docs/audit.md).")
+    @APIResponse(responseCode = "200", description = "The export, streamed",
+            content = @Content(mediaType = EXPORT_TYPE, schema = @Schema(type = SchemaType.STRING)))
+    @Blocking
+    public Response export(@QueryParam("from") String from, @QueryParam("to") String to) {
+        Instant start = instant("from", from);
+        Instant end = instant("to", to);
+        if (!end.isAfter(start)) {
+            throw new InvalidRequest("to", "must be after from");
+        }
+        Multi<String> lines = exporter.export(auditContexts.current(caller.get()), start, end);
+        // The bytes are exactly the lines the trailer's digest covers; a failure mid-way leaves a file without a trailer.
+        StreamingOutput body = out -> {
+            for (String line : lines.subscribe().asIterable()) {
+                out.write(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            out.flush();
+        };
+        return Response.ok(body, EXPORT_TYPE).build();
+    }
+
+    private static Instant instant(String name, String value) {
+        if (value == null || value.isBlank()) {
+            throw new InvalidRequest(name, "is required: an ISO-8601 instant such as 2026-11-01T00:00:00Z");
+        }
+        try {
+            return Instant.parse(value);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new InvalidRequest(name, "must be an ISO-8601 instant such as 2026-11-01T00:00:00Z");
+        }
+    }
+
     private static EventView view(AuditRepository.StoredEvent e) {
         return new EventView(e.seq(), e.at().toInstant().toString(), e.type(), e.subject(), e.tenant(), e.token(), e.purpose(),
-                e.outcome(), e.sourceIp(), e.requestId(), e.chain(), e.chainSeq(), e.hash(), e.prevHash());
+                e.outcome(), e.sourceIp(), e.requestId(), e.detail(), e.chain(), e.chainSeq(), e.keyId(), e.hash(), e.prevHash());
     }
 }

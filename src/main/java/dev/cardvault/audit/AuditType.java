@@ -1,8 +1,10 @@
 package dev.cardvault.audit;
 
-/** What happened. Every access to card data and every administrative action has a type. */
+/** What happened. Every access to card data, every administrative action and every key event has a type. */
 public enum AuditType {
-    TOKEN_CREATED, DETOKENIZED, TOKEN_DELETED, CARD_ERASED,
+    TOKEN_CREATED, DETOKENIZED, TOKEN_DELETED, CARD_ERASED, TOKENS_PURGED,
     KEY_ROTATION_REQUESTED, KEY_ROTATION_APPROVED, KEY_ROTATION_COMPLETED,
-    ACCESS_DENIED, AUDIT_READ
+    KEY_CREATED, DATA_KEY_ROLLED, KEK_RETIRED,
+    ACCESS_DENIED, AUDIT_READ, AUDIT_EXPORTED, AUDIT_RETIRED, CHECKPOINT_SIGNED,
+    CHAIN_STARTED, SERVICE_STARTED, SERVICE_STOPPING
 }

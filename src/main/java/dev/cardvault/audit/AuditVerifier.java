@@ -7,15 +7,18 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.cardvault.crypto.Ed25519;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Recomputes every chain from its genesis. An event is invalid when its hash does not match its
- * content, when it does not link to the previous event of its chain, or when its chain position
- * skips (an event before it was removed). Reports the lowest invalid global seq.
+ * Verifies the whole trail: the checkpoints first (each names its predecessor's digest; the newest
+ * carries a valid signature, which vouches for all of them), then every event in global order
+ * under {@link ChainCheck}: content under the chain key, continuity from each chain's start or
+ * newest anchor, and every head a checkpoint signed or a new chain linked still present.
  *
- * <p>Not detectable by the chain alone: removal of the newest events of a chain (its tail). The
- * database refuses DELETE for everyone; only a superuser disabling the trigger could do it.
+ * <p>What remains undetectable: removal of events written after the newest checkpoint by someone
+ * who also removes every later checkpoint and CHAIN_STARTED link. Auditors who keep the checkpoints
+ * they read ({@code GET /v1/audit/checkpoints}) close that gap for everything before them.
  */
 @ApplicationScoped
 public class AuditVerifier {
@@ -25,68 +28,104 @@ public class AuditVerifier {
     @Inject
     AuditRepository repository;
 
-    public record Result(boolean valid, long events, int chains, String head, Long firstInvalidSeq, String reason) {
+    @Inject
+    AuditKeys keys;
+
+    public record Result(boolean valid, long events, int chains, long checkpoints, String head, Long firstInvalidSeq,
+            String problem, String chain, String reason) {
     }
 
-    private static final class ChainState {
-        long nextChainSeq = 1;
-        String prevHash = AuditChain.GENESIS;
-    }
-
-    private static final class Scan {
-        final Map<String, ChainState> chains = new HashMap<>();
-        long events;
-        String head = AuditChain.GENESIS;
-        Long firstInvalidSeq;
-        String reason;
+    private static final class Checkpoints {
+        long count;
+        AuditRepository.Checkpoint latest;
+        String latestDigest;
+        final Map<String, AuditRepository.Head> heads = new HashMap<>();
+        String problem;
     }
 
     public Uni<Result> verify() {
-        return page(new Scan(), 0).map(AuditVerifier::result);
-    }
-
-    /** Verifies events already in memory (global seq order). */
-    static Result verify(List<AuditRepository.StoredEvent> events) {
-        Scan scan = new Scan();
-        check(scan, events);
-        return result(scan);
-    }
-
-    private static Result result(Scan s) {
-        return new Result(s.firstInvalidSeq == null, s.events, s.chains.size(), s.head, s.firstInvalidSeq, s.reason);
-    }
-
-    private Uni<Scan> page(Scan scan, long afterSeq) {
-        return repository.all(afterSeq, PAGE).flatMap(events -> {
-            check(scan, events);
-            if (events.size() < PAGE || scan.firstInvalidSeq != null) {
-                return Uni.createFrom().item(scan);
-            }
-            return page(scan, events.get(events.size() - 1).seq());
+        return repository.anchors().flatMap(anchorList -> {
+            Map<String, AuditRepository.Head> anchors = new HashMap<>();
+            anchorList.forEach(a -> anchors.put(a.chain(), a));
+            return checkpoints(new Checkpoints(), 0).flatMap(cps -> {
+                ChainCheck check = new ChainCheck(keys, false, anchors);
+                if (cps.problem != null) {
+                    check.fail(ChainCheck.Problem.CHECKPOINT_INVALID, null, null, cps.problem);
+                } else {
+                    cps.heads.values().forEach(h -> check.require(h, "checkpoint " + cps.latest.id() + " (or an earlier one)"));
+                }
+                return events(check, 0).map(c -> {
+                    c.finish();
+                    ChainCheck.Failure f = c.failure();
+                    return new Result(f == null, c.events(), c.chains(), cps.count, c.head(), f == null ? null : f.seq(),
+                            f == null ? null : f.problem().name(), f == null ? null : f.chain(), f == null ? null : f.reason());
+                });
+            });
         });
     }
 
-    static void check(Scan scan, List<AuditRepository.StoredEvent> events) {
-        for (AuditRepository.StoredEvent e : events) {
-            scan.events++;
-            ChainState state = scan.chains.computeIfAbsent(e.chain(), c -> new ChainState());
-            String reason = null;
-            if (e.chainSeq() != state.nextChainSeq) {
-                reason = "event " + state.nextChainSeq + " of chain " + e.chain() + " is missing";
-            } else if (!state.prevHash.equals(e.prevHash())) {
-                reason = "does not link to the previous event of its chain";
-            } else if (!AuditChain.hash(e.prevHash(), e.chain(), e.chainSeq(), e.at().toInstant(), e.type(), e.subject(),
-                    e.tenant(), e.token(), e.purpose(), e.outcome(), e.sourceIp(), e.requestId()).equals(e.hash())) {
-                reason = "content does not match its hash (altered)";
+    private Uni<Checkpoints> checkpoints(Checkpoints cps, long afterId) {
+        return repository.checkpoints(afterId, PAGE).flatMap(page -> {
+            for (AuditRepository.Checkpoint c : page) {
+                if (cps.problem != null) {
+                    break;
+                }
+                cps.count++;
+                CheckpointPayload p;
+                try {
+                    p = CheckpointPayload.parse(c.payload());
+                } catch (IllegalArgumentException e) {
+                    cps.problem = "checkpoint " + c.id() + " is not a checkpoint payload (altered)";
+                    break;
+                }
+                String expectedPrev = cps.latestDigest == null ? CheckpointPayload.NONE : cps.latestDigest;
+                if (!expectedPrev.equals(p.prev())) {
+                    cps.problem = "checkpoint " + c.id() + " does not name its predecessor's digest: a checkpoint before it "
+                            + "was removed or altered";
+                    break;
+                }
+                p.heads().forEach(h -> cps.heads.merge(h.chain(), h, (a, b) -> a.chainSeq() >= b.chainSeq() ? a : b));
+                cps.latest = c;
+                cps.latestDigest = CheckpointPayload.digest(c.payload());
             }
-            if (reason != null) {
-                scan.firstInvalidSeq = e.seq();
-                scan.reason = reason;
-                return;
+            if (cps.problem != null || page.size() < PAGE) {
+                if (cps.problem == null && cps.latest != null && !signatureValid(cps.latest)) {
+                    cps.problem = "the signature of checkpoint " + cps.latest.id() + " does not verify (altered)";
+                }
+                return Uni.createFrom().item(cps);
             }
-            state.nextChainSeq = e.chainSeq() + 1;
-            state.prevHash = e.hash();
-            scan.head = e.hash();
+            return checkpoints(cps, page.get(page.size() - 1).id());
+        });
+    }
+
+    boolean signatureValid(AuditRepository.Checkpoint c) {
+        try {
+            return Ed25519.verify(keys.publicKey(c.keyId()), CheckpointPayload.bytes(c.payload()), c.signature());
+        } catch (IllegalStateException unknownKey) {
+            return false;
         }
+    }
+
+    private Uni<ChainCheck> events(ChainCheck check, long afterSeq) {
+        if (check.failed()) {
+            return Uni.createFrom().item(check);
+        }
+        return repository.all(afterSeq, PAGE).flatMap(events -> {
+            events.forEach(check::accept);
+            if (events.size() < PAGE || check.failed()) {
+                return Uni.createFrom().item(check);
+            }
+            return events(check, events.get(events.size() - 1).seq());
+        });
+    }
+
+    /** Verifies events already in memory (global seq order), without checkpoints or anchors. */
+    static Result verify(AuditKeys keys, List<AuditRepository.StoredEvent> events) {
+        ChainCheck check = new ChainCheck(keys, false, Map.of());
+        events.forEach(check::accept);
+        check.finish();
+        ChainCheck.Failure f = check.failure();
+        return new Result(f == null, check.events(), check.chains(), 0, check.head(), f == null ? null : f.seq(),
+                f == null ? null : f.problem().name(), f == null ? null : f.chain(), f == null ? null : f.reason());
     }
 }

@@ -15,6 +15,10 @@ import org.jboss.logging.Logger;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import dev.cardvault.audit.Audit;
+import dev.cardvault.audit.AuditEvent;
+import dev.cardvault.audit.AuditType;
+import dev.cardvault.audit.Outcome;
 import dev.cardvault.crypto.AesGcm;
 import dev.cardvault.crypto.DecryptionFailedException;
 import dev.cardvault.crypto.SecretKey;
@@ -32,6 +36,9 @@ public class DataKeys {
     private static final Logger LOG = Logger.getLogger(DataKeys.class);
     /** Each attempt after the first follows a refill that other requests emptied first. */
     static final int MAX_ATTEMPTS = 50;
+
+    @Inject
+    Audit audit;
 
     @Inject
     KekRing keks;
@@ -169,7 +176,10 @@ public class DataKeys {
         int kekVersion = keks.activeVersion();
         SecretKey dek = SecretKey.generate();
         byte[] wrapped = keks.kek(kekVersion).wrap(dek);
-        return repository.insertActiveDataKey(tenant, kekVersion, wrapped, block()).flatMap(id -> {
+        // The key and its KEY_CREATED event commit together.
+        return audit.recordAtomically(tx -> repository.insertActiveDataKey(tx, tenant, kekVersion, wrapped, block()),
+                id -> id.map(v -> AuditEvent.service(AuditType.KEY_CREATED, Outcome.SUCCESS, tenant, null,
+                        "key=data-key-" + v + " kek=v" + kekVersion)).orElse(null)).flatMap(id -> {
             if (id.isEmpty()) {
                 dek.destroy();
                 // Another replica created the tenant's key first, or the KEK was rotated meanwhile.
@@ -184,7 +194,9 @@ public class DataKeys {
     }
 
     private Uni<Void> retire(String tenant, DataKey key) {
-        return repository.deactivate(key.id()).invoke(changed -> {
+        return audit.recordAtomically(tx -> repository.deactivate(tx, key.id()),
+                changed -> changed ? AuditEvent.service(AuditType.DATA_KEY_ROLLED, Outcome.SUCCESS, tenant, null,
+                        "key=data-key-" + key.id() + " kek=v" + key.kekVersion()) : null).invoke(changed -> {
             budgets.computeIfPresent(tenant, (t, b) -> b.key().id() == key.id() ? null : b);
             if (changed) {
                 LOG.infof("Data key %d of tenant %s reached its encryption budget or KEK version; rolled over", key.id(), tenant);

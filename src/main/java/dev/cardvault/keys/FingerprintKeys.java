@@ -30,15 +30,11 @@ public class FingerprintKeys {
     private volatile SecretKey root;
     private final Map<String, Hmac> byTenant = new ConcurrentHashMap<>();
 
-    Uni<Void> load() {
-        return repository.rootKey(ROOT)
-                .flatMap(row -> row.isPresent() ? Uni.createFrom().item(row)
-                        : repository.insertRootKey(ROOT, masterKey.wrapNewKey(), masterKey.id()).flatMap(v -> repository.rootKey(ROOT)))
-                .invoke(row -> {
-                    KeyRepository.KekRow r = row.orElseThrow(() -> new IllegalStateException("fingerprint root key missing"));
-                    root = masterKey.unwrapStored(r.wrappedKey(), r.masterKeyId(), "the fingerprint root key");
-                })
-                .replaceWithVoid();
+    /** @return whether this call created the root key (first start) */
+    Uni<Boolean> load() {
+        return repository.rootKeyOrCreate(ROOT, masterKey)
+                .invoke(r -> root = masterKey.unwrapStored(r.row().wrappedKey(), r.row().masterKeyId(), "the fingerprint root key"))
+                .map(KeyRepository.CreatedOrFound::created);
     }
 
     public boolean isLoaded() {

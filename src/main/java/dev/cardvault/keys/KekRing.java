@@ -36,18 +36,23 @@ public class KekRing {
     private volatile int activeVersion;
     private volatile boolean loaded;
 
-    /** Unwraps every live version; on an empty database creates KEK v1 first. Fails closed. */
-    Uni<Void> load() {
-        return repository.keks()
-                .flatMap(rows -> rows.isEmpty() ? createFirst().flatMap(v -> repository.keks()) : Uni.createFrom().item(rows))
-                .invoke(rows -> {
-                    apply(rows);
-                    loaded = true;
-                })
-                .replaceWithVoid();
+    /**
+     * Unwraps every live version; on an empty database creates KEK v1 first. Fails closed.
+     *
+     * @return whether this call created KEK v1
+     */
+    Uni<Boolean> load() {
+        return repository.keks().flatMap(rows -> rows.isEmpty()
+                ? createFirst().flatMap(created -> repository.keks().invoke(this::loaded).replaceWith(created))
+                : Uni.createFrom().item(rows).invoke(this::loaded).replaceWith(false));
     }
 
-    private Uni<Void> createFirst() {
+    private void loaded(List<KeyRepository.KekRow> rows) {
+        apply(rows);
+        loaded = true;
+    }
+
+    private Uni<Boolean> createFirst() {
         LOG.info("No key-encrypting key yet: creating KEK v1");
         return repository.insertFirstKek(masterKey.wrapNewKey(), masterKey.id());
     }

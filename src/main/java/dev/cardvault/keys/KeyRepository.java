@@ -36,11 +36,11 @@ public class KeyRepository {
                 });
     }
 
-    /** Inserts the first KEK version unless another instance got there first. */
-    public Uni<Void> insertFirstKek(byte[] wrapped, String masterKeyId) {
+    /** Inserts the first KEK version unless another instance got there first; true when this call did. */
+    public Uni<Boolean> insertFirstKek(byte[] wrapped, String masterKeyId) {
         return pool.preparedQuery("INSERT INTO kek (version, state, wrapped_key, master_key_id) VALUES (1, 'ACTIVE', $1, $2) "
                 + "ON CONFLICT DO NOTHING")
-                .execute(Tuple.of(io.vertx.core.buffer.Buffer.buffer(wrapped), masterKeyId)).replaceWithVoid();
+                .execute(Tuple.of(io.vertx.core.buffer.Buffer.buffer(wrapped), masterKeyId)).map(rows -> rows.rowCount() == 1);
     }
 
     public Uni<Optional<KekRow>> rootKey(String name) {
@@ -51,10 +51,22 @@ public class KeyRepository {
                                 r.getString("master_key_id"))));
     }
 
-    public Uni<Void> insertRootKey(String name, byte[] wrapped, String masterKeyId) {
+    /** Inserts a root key unless another instance got there first; true when this call did. */
+    public Uni<Boolean> insertRootKey(String name, byte[] wrapped, String masterKeyId) {
         return pool.preparedQuery("INSERT INTO root_key (name, wrapped_key, master_key_id) VALUES ($1, $2, $3) "
                 + "ON CONFLICT DO NOTHING")
-                .execute(Tuple.of(name, io.vertx.core.buffer.Buffer.buffer(wrapped), masterKeyId)).replaceWithVoid();
+                .execute(Tuple.of(name, io.vertx.core.buffer.Buffer.buffer(wrapped), masterKeyId)).map(rows -> rows.rowCount() == 1);
+    }
+
+    /** The named root key, created (wrapped by the master key) when missing. Reports whether this call created it. */
+    public Uni<CreatedOrFound> rootKeyOrCreate(String name, MasterKey masterKey) {
+        return rootKey(name).flatMap(row -> row.isPresent() ? Uni.createFrom().item(new CreatedOrFound(row.get(), false))
+                : insertRootKey(name, masterKey.wrapNewKey(), masterKey.id())
+                        .flatMap(created -> rootKey(name).map(r -> new CreatedOrFound(
+                                r.orElseThrow(() -> new IllegalStateException("root key " + name + " missing")), created))));
+    }
+
+    public record CreatedOrFound(KekRow row, boolean created) {
     }
 
     public Uni<Optional<DataKeyRow>> activeDataKey(String tenant) {
@@ -74,8 +86,9 @@ public class KeyRepository {
      * @return the new key's id, or empty when another request created the tenant's active key first,
      *         or when {@code kekVersion} is no longer the ACTIVE KEK (a rotation was approved meanwhile)
      */
-    public Uni<Optional<Long>> insertActiveDataKey(String tenant, int kekVersion, byte[] wrapped, long reserved) {
-        return pool.preparedQuery("INSERT INTO data_key (tenant, kek_version, wrapped_key, active, reserved) "
+    public Uni<Optional<Long>> insertActiveDataKey(io.vertx.mutiny.sqlclient.SqlClient client, String tenant, int kekVersion,
+            byte[] wrapped, long reserved) {
+        return client.preparedQuery("INSERT INTO data_key (tenant, kek_version, wrapped_key, active, reserved) "
                 + "SELECT $1, $2, $3, true, $4 WHERE EXISTS (SELECT 1 FROM kek WHERE version = $2 AND state = 'ACTIVE') "
                 + "ON CONFLICT (tenant) WHERE active DO NOTHING RETURNING id")
                 .execute(Tuple.of(tenant, kekVersion, io.vertx.core.buffer.Buffer.buffer(wrapped), reserved))
@@ -91,8 +104,8 @@ public class KeyRepository {
     }
 
     /** @return whether this call retired the key (false when another request already did) */
-    public Uni<Boolean> deactivate(long id) {
-        return pool.preparedQuery("UPDATE data_key SET active = false WHERE id = $1 AND active")
+    public Uni<Boolean> deactivate(io.vertx.mutiny.sqlclient.SqlClient client, long id) {
+        return client.preparedQuery("UPDATE data_key SET active = false WHERE id = $1 AND active")
                 .execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
     }
 

@@ -74,14 +74,20 @@ public class RewrapJob {
         int to = r.toVersion();
         return rotations.notUnder(to, batchSize).flatMap(batch -> {
             if (batch.isEmpty()) {
-                return rotations.complete(r.id(), to).flatMap(done -> {
-                    if (!done) {
+                // Completion, retirement (the old KEKs' material is destroyed) and their events commit together.
+                return audit.recordAllAtomically(tx -> rotations.complete(tx, r.id(), to), retired -> retired.map(versions -> {
+                    List<AuditEvent> events = new ArrayList<>();
+                    events.add(AuditEvent.service(AuditType.KEY_ROTATION_COMPLETED, Outcome.SUCCESS, null, r.id(),
+                            "requestedBy:" + r.requestedBy() + ",approvedBy:" + String.join("+", r.approvedBy())));
+                    versions.forEach(v -> events.add(AuditEvent.service(AuditType.KEK_RETIRED, Outcome.SUCCESS, null, r.id(),
+                            "key=kek-v" + v + " material=destroyed")));
+                    return events;
+                }).orElse(List.of())).flatMap(done -> {
+                    if (done.isEmpty()) {
                         return Uni.createFrom().voidItem(); // a key appeared meanwhile: next run picks it up
                     }
                     LOG.infof("Rotation %s completed: every data key is under KEK v%d; older versions retired", r.id(), to);
-                    return audit.record(new AuditEvent(AuditType.KEY_ROTATION_COMPLETED, Outcome.SUCCESS, "cardvault", null,
-                            r.id(), "requestedBy:" + r.requestedBy() + ",approvedBy:" + String.join("+", r.approvedBy()), null, null))
-                            .flatMap(v -> keks.reload());
+                    return keks.reload();
                 });
             }
             List<RotationRepository.WrappedDataKey> rewrapped = new ArrayList<>(batch.size());

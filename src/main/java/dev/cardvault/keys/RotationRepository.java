@@ -33,8 +33,8 @@ public class RotationRepository {
     Pool pool;
 
     /** The new rotation; empty when another one is open (the one-open-rotation index decides, across replicas). */
-    public Uni<Optional<Rotation>> insert(String id, String reason, String requestedBy, OffsetDateTime expiresAt) {
-        return pool.preparedQuery("INSERT INTO key_rotation (id, state, reason, requested_by, expires_at) "
+    public Uni<Optional<Rotation>> insert(SqlClient tx, String id, String reason, String requestedBy, OffsetDateTime expiresAt) {
+        return tx.preparedQuery("INSERT INTO key_rotation (id, state, reason, requested_by, expires_at) "
                 + "VALUES ($1, 'PENDING_APPROVAL', $2, $3, $4) ON CONFLICT DO NOTHING RETURNING " + COLUMNS)
                 .execute(Tuple.of(id, reason, requestedBy, expiresAt))
                 .map(rows -> rows.size() == 0 ? Optional.<Rotation> empty() : Optional.of(rotation(rows.iterator().next())));
@@ -127,19 +127,34 @@ public class RotationRepository {
                 }));
     }
 
-    /** Retires every non-active version that wraps nothing any more (material destroyed), and completes the rotation. */
-    public Uni<Boolean> complete(String rotationId, int toVersion) {
-        return pool.withTransaction(tx -> tx.preparedQuery("SELECT count(*) AS n FROM data_key WHERE kek_version <> $1")
+    /**
+     * Retires every non-active version that wraps nothing any more (material destroyed), and
+     * completes the rotation, inside the caller's transaction.
+     *
+     * @return the versions retired, or empty when the rotation was not completed (a data key is
+     *         still under an old version, or another replica completed it)
+     */
+    public Uni<Optional<List<Integer>>> complete(SqlClient tx, String rotationId, int toVersion) {
+        return tx.preparedQuery("SELECT count(*) AS n FROM data_key WHERE kek_version <> $1")
                 .execute(Tuple.of(toVersion)).flatMap(rows -> {
                     if (rows.iterator().next().getLong("n") > 0) {
-                        return Uni.createFrom().item(false);
+                        return Uni.createFrom().item(Optional.<List<Integer>> empty());
                     }
-                    return tx.preparedQuery("UPDATE kek SET state = 'RETIRED', wrapped_key = NULL WHERE state = 'DECRYPT_ONLY' "
-                            + "AND NOT EXISTS (SELECT 1 FROM data_key d WHERE d.kek_version = kek.version)").execute()
-                            .flatMap(x -> tx.preparedQuery("UPDATE key_rotation SET state = 'COMPLETED', completed_at = now() "
-                                    + "WHERE id = $1 AND state = 'REWRAPPING'").execute(Tuple.of(rotationId)))
-                            .map(x -> x.rowCount() == 1);
-                }));
+                    return tx.preparedQuery("UPDATE key_rotation SET state = 'COMPLETED', completed_at = now() "
+                            + "WHERE id = $1 AND state = 'REWRAPPING'").execute(Tuple.of(rotationId)).flatMap(done -> {
+                                if (done.rowCount() != 1) {
+                                    return Uni.createFrom().item(Optional.<List<Integer>> empty());
+                                }
+                                return tx.preparedQuery("UPDATE kek SET state = 'RETIRED', wrapped_key = NULL "
+                                        + "WHERE state = 'DECRYPT_ONLY' AND NOT EXISTS "
+                                        + "(SELECT 1 FROM data_key d WHERE d.kek_version = kek.version) RETURNING version")
+                                        .execute().map(retired -> {
+                                            List<Integer> versions = new ArrayList<>();
+                                            retired.forEach(r -> versions.add(r.getInteger("version")));
+                                            return Optional.of(versions);
+                                        });
+                            });
+                });
     }
 
     private static List<Rotation> rotations(RowSet<Row> rows) {

@@ -21,7 +21,6 @@ import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.card.CardShape;
 import dev.cardvault.crypto.Randomness;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 
 /**
  * Dual control over KEK rotation (PCI DSS 3.6.1.2): one key custodian requests, a different one
@@ -51,9 +50,6 @@ public class RotationService {
     KekRing keks;
 
     @Inject
-    Pool pool;
-
-    @Inject
     Audit audit;
 
     public int approvalsRequired() {
@@ -69,10 +65,13 @@ public class RotationService {
         }
         String id = newId();
         OffsetDateTime expires = OffsetDateTime.now(ZoneOffset.UTC).plus(approvalTimeout);
-        return rotations.insert(id, reason.strip(), who.subject(), expires)
+        // The request and its event commit together; a refused request is recorded as FAILED.
+        return audit.recordAtomically(tx -> rotations.insert(tx, id, reason.strip(), who.subject(), expires)
                 .map(inserted -> inserted.orElseThrow(() -> new RotationRefused(RotationRefused.Reason.ANOTHER_OPEN,
-                        "Another rotation is awaiting approval or rewrapping; approve it, let it expire, or wait for it to complete.")))
-                .call(r -> audit.record(who.event(AuditType.KEY_ROTATION_REQUESTED, Outcome.SUCCESS, r.id(), null)));
+                        "Another rotation is awaiting approval or rewrapping; approve it, let it expire, or wait for it to complete."))),
+                r -> who.event(AuditType.KEY_ROTATION_REQUESTED, Outcome.SUCCESS, r.id(), null))
+                .onFailure(RotationRefused.class).call(e -> audit.record(who.event(AuditType.KEY_ROTATION_REQUESTED,
+                        Outcome.FAILED, null, null)).onFailure().recoverWithNull());
     }
 
     /** A rotation id as we make them; anything else in the path (a card number above all) is not found. */
@@ -94,7 +93,8 @@ public class RotationService {
                     .onItem().transformToUni(v -> Uni.createFrom().failure(RotationRefused.notFound()));
         }
         return rotations.expireIfDue(id)
-                .flatMap(v -> pool.withTransaction(tx -> rotations.find(tx, id, true).flatMap(found -> {
+                // The approval (and, with the last one, the new KEK) and its event commit together.
+                .flatMap(v -> audit.recordAtomically(tx -> rotations.find(tx, id, true).flatMap(found -> {
                     Rotation r = found.orElseThrow(RotationRefused::notFound);
                     if (r.requestedBy().equals(who.subject())) {
                         throw new RotationRefused(RotationRefused.Reason.SELF_APPROVAL,
@@ -111,12 +111,10 @@ public class RotationService {
                         return rotations.addApproval(tx, id, who.subject());
                     }
                     return rotations.activate(tx, id, who.subject(), masterKey.wrapNewKey(), masterKey.id());
-                })))
+                }), r -> who.event(AuditType.KEY_ROTATION_APPROVED, Outcome.SUCCESS, r.id(), "requestedBy:" + r.requestedBy())))
                 .onFailure(RotationRefused.class).call(e -> audit.record(who.event(AuditType.KEY_ROTATION_APPROVED,
                         ((RotationRefused) e).reason() == RotationRefused.Reason.NOT_FOUND ? Outcome.FAILED : Outcome.DENIED, id, null))
                         .onFailure().recoverWithNull())
-                .call(r -> audit.record(who.event(AuditType.KEY_ROTATION_APPROVED, Outcome.SUCCESS, r.id(),
-                        "requestedBy:" + r.requestedBy())))
                 .call(r -> {
                     if (!Rotation.REWRAPPING.equals(r.state())) {
                         return Uni.createFrom().voidItem();

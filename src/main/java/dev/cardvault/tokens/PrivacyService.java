@@ -24,24 +24,28 @@ public class PrivacyService {
     @Inject
     Audit audit;
 
+    /** The row and its TOKEN_DELETED event commit together; an unknown token is recorded as FAILED. */
     public Uni<Void> delete(AuditContext who, String token) {
         if (!TokenGenerator.isWellFormed(token)) {
             return audit.record(who.event(AuditType.TOKEN_DELETED, Outcome.FAILED, null, null))
                     .onItem().failWith(TokenNotFoundException::new);
         }
-        return repository.delete(token, who.tenant()).flatMap(deleted -> audit
-                .record(who.event(AuditType.TOKEN_DELETED, deleted ? Outcome.SUCCESS : Outcome.FAILED, token, null))
-                .invoke(() -> {
-                    if (!deleted) {
-                        throw new TokenNotFoundException();
-                    }
-                }));
+        return audit.recordAtomically(tx -> repository.delete(tx, token, who.tenant()),
+                deleted -> deleted ? who.event(AuditType.TOKEN_DELETED, Outcome.SUCCESS, token, null) : null)
+                .flatMap(deleted -> deleted ? Uni.createFrom().voidItem()
+                        : audit.record(who.event(AuditType.TOKEN_DELETED, Outcome.FAILED, token, null))
+                                .onItem().failWith(TokenNotFoundException::new));
     }
 
-    /** @return how many tokens were destroyed (0 is a valid answer) */
+    /**
+     * Destroys every token of the card in the caller's tenant; the deletion and its CARD_ERASED
+     * event (with the count) commit together.
+     *
+     * @return how many tokens were destroyed (0 is a valid answer)
+     */
     public Uni<Integer> erase(AuditContext who, Pan pan) {
         byte[] fingerprint = fingerprints.fingerprint(who.tenant(), pan.digits());
-        return repository.deleteByFingerprint(who.tenant(), fingerprint)
-                .call(n -> audit.record(who.event(AuditType.CARD_ERASED, Outcome.SUCCESS, null, null)));
+        return audit.recordAtomically(tx -> repository.deleteByFingerprint(tx, who.tenant(), fingerprint),
+                n -> who.event(AuditType.CARD_ERASED, Outcome.SUCCESS, null, null).withDetail("count=" + n));
     }
 }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -13,6 +14,10 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import dev.cardvault.audit.Audit;
+import dev.cardvault.audit.AuditEvent;
+import dev.cardvault.audit.AuditType;
+import dev.cardvault.audit.Outcome;
 import dev.cardvault.database.AdvisoryLock;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -24,7 +29,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * Keeps nothing longer than needed (GDPR Art. 5(1)(e), PCI DSS 3.2.1): destroys tokens past their
  * {@code expiresAt}, and tokens whose card expired more than the retention period ago (default 18
  * months, overridable per tenant). Runs on one replica at a time (a PostgreSQL advisory lock held
- * on one connection for the run), deletes in bounded batches, and logs counts only.
+ * on one connection for the run), deletes in bounded batches, each committed with its
+ * TOKENS_PURGED events (count per tenant and reason), and logs counts only.
  */
 @ApplicationScoped
 public class RetentionJob {
@@ -35,6 +41,9 @@ public class RetentionJob {
 
     @Inject
     Pool pool;
+
+    @Inject
+    Audit audit;
 
     @ConfigProperty(name = "cardvault.retention.card-expired-months", defaultValue = "18")
     int cardExpiredMonths;
@@ -69,31 +78,42 @@ public class RetentionJob {
                 });
     }
 
-    private Uni<Result> purge(SqlConnection conn) {
+    private Uni<Result> purge(SqlConnection lockHolder) {
         Map<String, Integer> overrides = overrides();
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         String[] overridden = overrides.keySet().toArray(String[]::new);
-        Uni<Long> expired = batches(conn, "DELETE FROM token WHERE token IN (SELECT token FROM token "
-                + "WHERE expires_at <= now() LIMIT $1)", Tuple.of(batchSize), 0);
-        Uni<Long> cards = batches(conn, "DELETE FROM token WHERE token IN (SELECT token FROM token "
-                + "WHERE make_date(exp_year, exp_month, 1) + interval '1 month' <= $2::date AND tenant <> ALL($3) LIMIT $1)",
-                Tuple.of(batchSize, today.minusMonths(cardExpiredMonths), overridden), 0);
+        Uni<Long> expired = batches("DELETE FROM token WHERE token IN (SELECT token FROM token "
+                + "WHERE expires_at <= now() LIMIT $1) RETURNING tenant", Tuple.of(batchSize), "expiresAt", 0);
+        Uni<Long> cards = batches("DELETE FROM token WHERE token IN (SELECT token FROM token "
+                + "WHERE make_date(exp_year, exp_month, 1) + interval '1 month' <= $2::date AND tenant <> ALL($3) LIMIT $1) "
+                + "RETURNING tenant", Tuple.of(batchSize, today.minusMonths(cardExpiredMonths), overridden),
+                "cardExpired+" + cardExpiredMonths + "months", 0);
         for (Map.Entry<String, Integer> o : overrides.entrySet()) {
             Uni<Long> before = cards;
-            cards = before.flatMap(n -> batches(conn, "DELETE FROM token WHERE token IN (SELECT token FROM token "
-                    + "WHERE make_date(exp_year, exp_month, 1) + interval '1 month' <= $2::date AND tenant = $3 LIMIT $1)",
-                    Tuple.of(batchSize, today.minusMonths(o.getValue()), o.getKey()), n));
+            cards = before.flatMap(n -> batches("DELETE FROM token WHERE token IN (SELECT token FROM token "
+                    + "WHERE make_date(exp_year, exp_month, 1) + interval '1 month' <= $2::date AND tenant = $3 LIMIT $1) "
+                    + "RETURNING tenant", Tuple.of(batchSize, today.minusMonths(o.getValue()), o.getKey()),
+                    "cardExpired+" + o.getValue() + "months", n));
         }
         Uni<Long> cardsTotal = cards;
         return expired.flatMap(e -> cardsTotal.map(c -> new Result(true, e, c)));
     }
 
-    /** Repeats a bounded DELETE until a batch comes back short. */
-    private Uni<Long> batches(SqlConnection conn, String sql, Tuple args, long soFar) {
-        return conn.preparedQuery(sql).execute(args).flatMap(rows -> {
-            long total = soFar + rows.rowCount();
-            return rows.rowCount() < batchSize ? Uni.createFrom().item(total) : batches(conn, sql, args, total);
-        });
+    /**
+     * Repeats a bounded DELETE until a batch comes back short. Each batch and its TOKENS_PURGED
+     * events (one per tenant, with the count and the reason) commit together.
+     */
+    private Uni<Long> batches(String sql, Tuple args, String reason, long soFar) {
+        return audit.recordAllAtomically(tx -> tx.preparedQuery(sql).execute(args).map(rows -> {
+            Map<String, Long> byTenant = new TreeMap<>();
+            rows.forEach(r -> byTenant.merge(r.getString("tenant"), 1L, Long::sum));
+            return byTenant;
+        }), byTenant -> byTenant.entrySet().stream().map(e -> AuditEvent.service(AuditType.TOKENS_PURGED, Outcome.SUCCESS,
+                e.getKey(), null, "count=" + e.getValue() + " reason=" + reason)).toList()).flatMap(byTenant -> {
+                    long n = byTenant.values().stream().mapToLong(Long::longValue).sum();
+                    long total = soFar + n;
+                    return n < batchSize ? Uni.createFrom().item(total) : batches(sql, args, reason, total);
+                });
     }
 
     private Map<String, Integer> overrides() {

@@ -79,8 +79,8 @@ public class TokenRepository {
      * A deterministic token, unless the tenant already has one for this card and format, or the
      * token value is taken: then empty, and the caller looks for the existing one or draws again.
      */
-    public Uni<Optional<TokenView>> insertDeterministic(TokenRow row) {
-        return insert(pool, List.of(row)).map(inserted -> inserted.contains(row.token()) ? Optional.of(row.view()) : Optional.empty());
+    public Uni<Optional<TokenView>> insertDeterministic(SqlClient tx, TokenRow row) {
+        return insert(tx, List.of(row)).map(inserted -> inserted.contains(row.token()) ? Optional.of(row.view()) : Optional.empty());
     }
 
     /** One statement for rows with distinct token values; the values that were written. */
@@ -115,16 +115,16 @@ public class TokenRepository {
                 + "c11, c12, c13, c14, c15) ON CONFLICT DO NOTHING RETURNING token";
     }
 
-    public Uni<Optional<String>> findDeterministic(String tenant, TokenFormat format, byte[] fingerprint) {
-        return pool.preparedQuery("SELECT token FROM token WHERE tenant = $1 AND format = $2 AND fingerprint = $3 AND deterministic")
+    public Uni<Optional<String>> findDeterministic(SqlClient tx, String tenant, TokenFormat format, byte[] fingerprint) {
+        return tx.preparedQuery("SELECT token FROM token WHERE tenant = $1 AND format = $2 AND fingerprint = $3 AND deterministic")
                 .execute(Tuple.of(tenant, format.name(), Buffer.buffer(fingerprint)))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString("token")));
     }
 
     /** Refreshes a deterministic token with the newest card record, expiry and metadata. */
-    public Uni<Optional<TokenView>> refreshDeterministic(TokenRow row) {
+    public Uni<Optional<TokenView>> refreshDeterministic(SqlClient tx, TokenRow row) {
         Object[] v = values(row);
-        return pool.preparedQuery("UPDATE token SET exp_month = $3, exp_year = $4, data_key_id = $5, ciphertext = $6, "
+        return tx.preparedQuery("UPDATE token SET exp_month = $3, exp_year = $4, data_key_id = $5, ciphertext = $6, "
                 + "metadata = $7::text::jsonb, expires_at = $8 WHERE token = $1 AND tenant = $2 AND deterministic RETURNING " + COLUMNS)
                 .execute(Tuple.from(new Object[] { v[0], v[1], v[8], v[9], v[10], v[11], v[12], v[13] }))
                 .map(rows -> first(rows).map(TokenRow::view));
@@ -149,14 +149,14 @@ public class TokenRepository {
     }
 
     /** Destroys the row, ciphertext included. @return whether a live token of the tenant was deleted */
-    public Uni<Boolean> delete(String token, String tenant) {
-        return pool.preparedQuery("DELETE FROM token WHERE token = $1 AND tenant = $2 AND " + LIVE)
+    public Uni<Boolean> delete(SqlClient tx, String token, String tenant) {
+        return tx.preparedQuery("DELETE FROM token WHERE token = $1 AND tenant = $2 AND " + LIVE)
                 .execute(Tuple.of(token, tenant)).map(rows -> rows.rowCount() == 1);
     }
 
     /** Destroys every token of one card in the tenant (all formats), in one statement. */
-    public Uni<Integer> deleteByFingerprint(String tenant, byte[] fingerprint) {
-        return pool.preparedQuery("DELETE FROM token WHERE tenant = $1 AND fingerprint = $2")
+    public Uni<Integer> deleteByFingerprint(SqlClient tx, String tenant, byte[] fingerprint) {
+        return tx.preparedQuery("DELETE FROM token WHERE tenant = $1 AND fingerprint = $2")
                 .execute(Tuple.of(tenant, Buffer.buffer(fingerprint))).map(RowSet::rowCount);
     }
 

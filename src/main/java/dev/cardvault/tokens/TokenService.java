@@ -43,26 +43,17 @@ public class TokenService {
             (tx, rows) -> repository.insertMany(tx, rows);
 
     /**
-     * Stores the card and answers only after the TOKEN_CREATED event is durable. A new token's row
-     * and its event share one transaction (the audit batch's): both or neither. A deterministic
-     * token is written first and its event after (it may update an existing row); if that event
-     * fails the caller gets 503 and no token. Other failures are recorded as FAILED where possible.
+     * Stores the card and answers only after the TOKEN_CREATED event is durable. The token row and
+     * its event share one transaction (the audit batch's): both or neither. A deterministic token
+     * is found or created inside that transaction too, and the event names the token it ended up
+     * with. Other failures are recorded as FAILED where possible.
      */
     public Uni<Tokenized> tokenize(Caller caller, TokenizeCommand cmd, AuditContext audited) {
         byte[] fingerprint = fingerprints.fingerprint(caller.tenant(), cmd.pan().digits());
-        Uni<Tokenized> stored;
-        if (!cmd.deterministic()) {
-            // Token row and TOKEN_CREATED event in one transaction (one commit shared with the batch).
-            return insertNew(caller.tenant(), cmd, fingerprint, audited, 0).map(v -> new Tokenized(v, true))
-                    .onFailure().invoke(e -> audit.recordInBackground(audited.event(AuditType.TOKEN_CREATED, Outcome.FAILED, null, null)));
-        } else {
-            stored = repository.findDeterministic(caller.tenant(), cmd.format(), fingerprint).flatMap(existing -> existing.isPresent()
-                    ? refresh(existing.get(), caller.tenant(), cmd, fingerprint)
-                    : insertDeterministic(caller.tenant(), cmd, fingerprint, 0));
-        }
-        return stored
-                .onFailure().invoke(e -> audit.recordInBackground(audited.event(AuditType.TOKEN_CREATED, Outcome.FAILED, null, null)))
-                .call(t -> audit.record(audited.event(AuditType.TOKEN_CREATED, Outcome.SUCCESS, t.view().token(), null)));
+        Uni<Tokenized> stored = cmd.deterministic()
+                ? deterministic(caller.tenant(), cmd, fingerprint, audited, 0)
+                : insertNew(caller.tenant(), cmd, fingerprint, audited, 0).map(v -> new Tokenized(v, true));
+        return stored.onFailure().invoke(e -> audit.recordInBackground(audited.event(AuditType.TOKEN_CREATED, Outcome.FAILED, null, null)));
     }
 
     public Uni<TokenView> metadata(Caller caller, String token) {
@@ -85,25 +76,83 @@ public class TokenService {
         });
     }
 
-    private Uni<Tokenized> insertDeterministic(String tenant, TokenizeCommand cmd, byte[] fingerprint, int attempt) {
-        String token = TokenGenerator.generate(cmd.format(), cmd.pan());
-        return dataKeys.forEncryption(tenant)
-                .flatMap(key -> repository.insertDeterministic(row(token, tenant, cmd, fingerprint, key)))
-                .flatMap(inserted -> inserted.isPresent()
-                        ? Uni.createFrom().item(new Tokenized(inserted.get(), true))
-                        // Another request won the race for this card (the database now holds its token),
-                        // or the drawn value is taken by another token: draw again.
-                        : repository.findDeterministic(tenant, cmd.format(), fingerprint).flatMap(winner -> winner.isPresent()
-                                ? refresh(winner.get(), tenant, cmd, fingerprint)
-                                : retry(attempt, null, () -> insertDeterministic(tenant, cmd, fingerprint, attempt + 1))));
+    private Uni<Tokenized> deterministic(String tenant, TokenizeCommand cmd, byte[] fingerprint, AuditContext audited, int attempt) {
+        String drawn = TokenGenerator.generate(cmd.format(), cmd.pan());
+        return dataKeys.forEncryption(tenant).flatMap(key -> {
+            DeterministicWrite w = new DeterministicWrite(tenant, cmd, fingerprint, key, drawn);
+            return audit.recordWith(audited.event(AuditType.TOKEN_CREATED, Outcome.SUCCESS, null, null), deterministicTokens, w)
+                    .flatMap(written -> written
+                            ? Uni.createFrom().item(new Tokenized(w.view, w.created))
+                            // The drawn value is taken by another token: draw again.
+                            : retry(attempt, null, () -> deterministic(tenant, cmd, fingerprint, audited, attempt + 1)));
+        });
     }
 
-    private Uni<Tokenized> refresh(String token, String tenant, TokenizeCommand cmd, byte[] fingerprint) {
-        // The card record is encrypted again for the existing token: expiry and name are the newest.
-        return dataKeys.forEncryption(tenant)
-                .flatMap(key -> repository.refreshDeterministic(row(token, tenant, cmd, fingerprint, key)))
-                .map(updated -> new Tokenized(updated.orElseThrow(() -> new IllegalStateException(
-                        "deterministic token vanished during refresh")), false));
+    /** One deterministic tokenization; the write inside the audit batch fills in its outcome. */
+    private static final class DeterministicWrite {
+        final String tenant;
+        final TokenizeCommand cmd;
+        final byte[] fingerprint;
+        final DataKey key;
+        final String drawn;
+        TokenView view;
+        boolean created;
+
+        DeterministicWrite(String tenant, TokenizeCommand cmd, byte[] fingerprint, DataKey key, String drawn) {
+            this.tenant = tenant;
+            this.cmd = cmd;
+            this.fingerprint = fingerprint;
+            this.key = key;
+            this.drawn = drawn;
+        }
+    }
+
+    /**
+     * Finds or creates each deterministic token inside the audit batch's transaction, one after
+     * the other (two requests for the same card in one batch: the second finds the first's row).
+     * The existing token's record is encrypted again: expiry and name are the newest.
+     */
+    private final dev.cardvault.audit.AuditAppender.Companion<DeterministicWrite> deterministicTokens =
+            new dev.cardvault.audit.AuditAppender.Companion<>() {
+                @Override
+                public Uni<boolean[]> write(io.vertx.mutiny.sqlclient.SqlClient tx, java.util.List<DeterministicWrite> rows) {
+                    boolean[] ok = new boolean[rows.size()];
+                    Uni<Void> all = Uni.createFrom().voidItem();
+                    for (int i = 0; i < rows.size(); i++) {
+                        int k = i;
+                        all = all.flatMap(v -> writeDeterministic(tx, rows.get(k)).invoke(written -> ok[k] = written).replaceWithVoid());
+                    }
+                    return all.replaceWith(ok);
+                }
+
+                @Override
+                public dev.cardvault.audit.AuditEvent eventFor(DeterministicWrite w, dev.cardvault.audit.AuditEvent event) {
+                    return event.withToken(w.view.token());
+                }
+            };
+
+    private Uni<Boolean> writeDeterministic(io.vertx.mutiny.sqlclient.SqlClient tx, DeterministicWrite w) {
+        return repository.findDeterministic(tx, w.tenant, w.cmd.format(), w.fingerprint).flatMap(existing -> existing.isPresent()
+                ? refresh(tx, w, existing.get())
+                : repository.insertDeterministic(tx, row(w.drawn, w.tenant, w.cmd, w.fingerprint, w.key)).flatMap(inserted -> {
+                    if (inserted.isPresent()) {
+                        w.view = inserted.get();
+                        w.created = true;
+                        return Uni.createFrom().item(true);
+                    }
+                    // Another replica's request won the race for this card, or the drawn value is taken.
+                    return repository.findDeterministic(tx, w.tenant, w.cmd.format(), w.fingerprint)
+                            .flatMap(winner -> winner.isPresent() ? refresh(tx, w, winner.get()) : Uni.createFrom().item(false));
+                }));
+    }
+
+    private Uni<Boolean> refresh(io.vertx.mutiny.sqlclient.SqlClient tx, DeterministicWrite w, String token) {
+        // A token erased meanwhile updates nothing: not written, the caller tries again (and creates one).
+        return repository.refreshDeterministic(tx, row(token, w.tenant, w.cmd, w.fingerprint, w.key)).map(updated -> {
+            updated.ifPresent(v -> w.view = v);
+            w.created = false;
+            return updated.isPresent();
+        });
     }
 
     private static <T> Uni<T> retry(int attempt, Throwable e, java.util.function.Supplier<Uni<T>> again) {

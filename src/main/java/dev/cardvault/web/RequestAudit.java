@@ -9,6 +9,7 @@ import dev.cardvault.audit.Audit;
 import dev.cardvault.audit.AuditContext;
 import dev.cardvault.audit.AuditContexts;
 import dev.cardvault.audit.AuditType;
+import dev.cardvault.audit.DeniedRequests;
 import dev.cardvault.audit.Outcome;
 import dev.cardvault.auth.Caller;
 import dev.cardvault.auth.TenantClaim;
@@ -19,7 +20,10 @@ import io.netty.util.NetUtil;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 
-/** Builds audit contexts from HTTP requests, and records every 401/403 on /v1 as ACCESS_DENIED. */
+/**
+ * Builds audit contexts from HTTP requests, and records every 401/403 on /v1 as ACCESS_DENIED: one
+ * event per denial of an authenticated caller, counted per source and minute for the rest.
+ */
 @ApplicationScoped
 public class RequestAudit implements AuditContexts {
 
@@ -28,6 +32,9 @@ public class RequestAudit implements AuditContexts {
 
     @Inject
     CurrentVertxRequest currentRequest;
+
+    @Inject
+    DeniedRequests deniedRequests;
 
     @Override
     public AuditContext current(Caller caller) {
@@ -71,6 +78,11 @@ public class RequestAudit implements AuditContexts {
             if (id.getPrincipal() instanceof JsonWebToken jwt && TenantClaim.isValid(jwt.getClaim(TenantClaim.NAME))) {
                 tenant = jwt.getClaim(TenantClaim.NAME);
             }
+        }
+        if (subject == null) {
+            // Unauthenticated: counted per source and minute, so that a flood cannot fill the trail.
+            deniedRequests.count(sourceIp(ctx));
+            return;
         }
         audit.recordInBackground(of(subject, tenant, ctx).event(AuditType.ACCESS_DENIED, Outcome.DENIED, null, null));
     }

@@ -24,9 +24,8 @@ final class InMemoryKeyRepository extends KeyRepository {
     }
 
     @Override
-    public synchronized Uni<Void> insertFirstKek(byte[] wrapped, String masterKeyId) {
-        keks.putIfAbsent(1, new KekRow(1, "ACTIVE", wrapped, masterKeyId));
-        return Uni.createFrom().voidItem();
+    public synchronized Uni<Boolean> insertFirstKek(byte[] wrapped, String masterKeyId) {
+        return Uni.createFrom().item(keks.putIfAbsent(1, new KekRow(1, "ACTIVE", wrapped, masterKeyId)) == null);
     }
 
     @Override
@@ -35,9 +34,8 @@ final class InMemoryKeyRepository extends KeyRepository {
     }
 
     @Override
-    public synchronized Uni<Void> insertRootKey(String name, byte[] wrapped, String masterKeyId) {
-        roots.putIfAbsent(name, new KekRow(0, "ACTIVE", wrapped, masterKeyId));
-        return Uni.createFrom().voidItem();
+    public synchronized Uni<Boolean> insertRootKey(String name, byte[] wrapped, String masterKeyId) {
+        return Uni.createFrom().item(roots.putIfAbsent(name, new KekRow(0, "ACTIVE", wrapped, masterKeyId)) == null);
     }
 
     @Override
@@ -51,7 +49,7 @@ final class InMemoryKeyRepository extends KeyRepository {
     }
 
     @Override
-    public synchronized Uni<Optional<Long>> insertActiveDataKey(String tenant, int kekVersion, byte[] wrapped, long reserved) {
+    public synchronized Uni<Optional<Long>> insertActiveDataKey(io.vertx.mutiny.sqlclient.SqlClient tx, String tenant, int kekVersion, byte[] wrapped, long reserved) {
         boolean kekActive = keks.containsKey(kekVersion) && "ACTIVE".equals(keks.get(kekVersion).state());
         if (!kekActive || activeDataKey(tenant).await().indefinitely().isPresent()) {
             return Uni.createFrom().item(Optional.empty());
@@ -73,7 +71,7 @@ final class InMemoryKeyRepository extends KeyRepository {
     }
 
     @Override
-    public synchronized Uni<Boolean> deactivate(long id) {
+    public synchronized Uni<Boolean> deactivate(io.vertx.mutiny.sqlclient.SqlClient tx, long id) {
         return Uni.createFrom().item(Boolean.TRUE.equals(active.put(id, false)));
     }
 

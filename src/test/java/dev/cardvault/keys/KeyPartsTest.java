@@ -30,6 +30,7 @@ class KeyPartsTest {
 
     private final InMemoryKeyRepository repository = new InMemoryKeyRepository();
     private final MasterKey master = masterKey();
+    private final RecordingAudit audit = new RecordingAudit();
 
     private static MasterKey masterKey() {
         byte[] raw = new byte[32];
@@ -46,6 +47,7 @@ class KeyPartsTest {
 
     private DataKeys dataKeys(KekRing ring, long maxEncryptions, long block) {
         DataKeys keys = new DataKeys();
+        keys.audit = audit;
         keys.keks = ring;
         keys.repository = repository;
         keys.maxEncryptions = maxEncryptions;
@@ -98,6 +100,10 @@ class KeyPartsTest {
         assertEquals(3, used.size(), "13 encryptions at 6 per key need 3 keys");
         assertEquals(3, repository.keysOf("acme"));
         repository.dataKeys.values().forEach(k -> assertTrue(k.reserved() <= 6, "a key was reserved beyond its budget"));
+        // Each key's creation and each rollover is recorded, with the key it names.
+        assertEquals(3, audit.events.stream().filter(e -> e.type() == dev.cardvault.audit.AuditType.KEY_CREATED).count());
+        assertEquals(2, audit.events.stream().filter(e -> e.type() == dev.cardvault.audit.AuditType.DATA_KEY_ROLLED).count());
+        assertTrue(audit.events.stream().allMatch(e -> "acme".equals(e.tenant()) && e.detail().startsWith("key=data-key-")));
     }
 
     @Test

@@ -20,6 +20,17 @@ public final class Db {
         return DriverManager.getConnection(url, user, password);
     }
 
+    /** A connection as the schema owner (the role migrations run as), for tests of what only it may do. */
+    public static Connection owner() throws SQLException {
+        var config = ConfigProvider.getConfig();
+        String url = config.getValue("quarkus.datasource.jdbc.url", String.class);
+        String user = config.getOptionalValue("cardvault.migration.username", String.class)
+                .or(() -> config.getOptionalValue("quarkus.datasource.username", String.class)).orElse("cardvault");
+        String password = config.getOptionalValue("cardvault.migration.password", String.class)
+                .or(() -> config.getOptionalValue("quarkus.datasource.password", String.class)).orElse("");
+        return DriverManager.getConnection(url, user, password);
+    }
+
     /** The single number a query answers (e.g. a count), as the superuser. */
     public static long scalar(String sql, Object... params) throws SQLException {
         try (Connection c = superuser(); java.sql.PreparedStatement s = c.prepareStatement(sql)) {
