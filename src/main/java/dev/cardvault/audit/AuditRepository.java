@@ -160,6 +160,11 @@ public class AuditRepository {
                 .map(rows -> rows.iterator().next().getLong("id"));
     }
 
+    public Uni<Long> highestCheckpointId() {
+        return pool.preparedQuery("SELECT coalesce(max(id), 0) AS i FROM audit_checkpoint").execute()
+                .map(rows -> rows.iterator().next().getLong("i"));
+    }
+
     /** Checkpoints after {@code afterId}, oldest first. */
     public Uni<List<Checkpoint>> checkpoints(long afterId, int limit) {
         return pool.preparedQuery("SELECT id, at, upto_seq, key_id, payload, signature FROM audit_checkpoint WHERE id > $1 "

@@ -1,6 +1,8 @@
 package dev.cardvault.audit;
 
 import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -172,12 +174,14 @@ public class AuditResource {
                     limit < 1 || limit > MAX_LIMIT ? "must be 1 to " + MAX_LIMIT : "must not be negative")));
         }
         AuditContext ctx = auditContexts.current(caller.get());
-        long after = CardShape.contains(Long.toString(afterId)) ? Long.MAX_VALUE : afterId;
-        return audit.record(ctx.event(AuditType.AUDIT_READ, Outcome.SUCCESS, null, "CHECKPOINTS"))
-                .flatMap(v -> repository.checkpoints(after, limit))
-                .map(list -> new CheckpointPage(list.stream().map(c -> new CheckpointView(c.id(), c.at().toInstant().toString(),
-                        c.uptoSeq(), c.keyId(), c.payload(), Base64.getEncoder().encodeToString(c.signature()))).toList(),
-                        list.isEmpty() ? Math.min(after, afterId) : list.get(list.size() - 1).id()));
+        // No checkpoint is at such a position, and the page must not echo it: page on from the newest.
+        Uni<CheckpointPage> page = CardShape.contains(Long.toString(afterId))
+                ? repository.highestCheckpointId().map(end -> new CheckpointPage(List.of(), end))
+                : repository.checkpoints(afterId, limit).map(list -> new CheckpointPage(list.stream().map(c -> new CheckpointView(c.id(),
+                        c.at().toInstant().toString(), c.uptoSeq(), c.keyId(), c.payload(),
+                        Base64.getEncoder().encodeToString(c.signature()))).toList(),
+                        list.isEmpty() ? afterId : list.get(list.size() - 1).id()));
+        return audit.record(ctx.event(AuditType.AUDIT_READ, Outcome.SUCCESS, null, "CHECKPOINTS")).flatMap(v -> page);
     }
 
     public record PublicKeyView(String keyId, String algorithm, String publicKey, String pem) {
@@ -198,7 +202,8 @@ public class AuditResource {
     @GET
     @Path("/export")
     @Produces(EXPORT_TYPE)
-    @Operation(summary = "Export a period of the trail", description = "Events with from <= at < to as signed NDJSON: a "
+    @Operation(summary = "Export a period of the trail", description = "Events with from <= at < to (ISO-8601 instants; "
+            + "by default from the start of the current month, UTC, to now) as signed NDJSON: a "
             + "header, the checkpoints of the period, the events, and a trailer signed with the audit key over the file's "
             + "SHA-256. The export is recorded (AUDIT_EXPORTED); a month is retired only once an export covers it. Check a "
             + "file offline with dev.cardvault.audit.VerifyExport (docs/audit.md).")
@@ -206,8 +211,9 @@ public class AuditResource {
             content = @Content(mediaType = EXPORT_TYPE, schema = @Schema(type = SchemaType.STRING)))
     @Blocking
     public Response export(@QueryParam("from") String from, @QueryParam("to") String to) {
-        Instant start = instant("from", from);
-        Instant end = instant("to", to);
+        Instant end = to == null ? Instant.now() : instant("to", to);
+        Instant start = from == null ? YearMonth.from(end.atZone(ZoneOffset.UTC)).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC)
+                : instant("from", from);
         if (!end.isAfter(start)) {
             throw new InvalidRequest("to", "must be after from");
         }
@@ -223,9 +229,6 @@ public class AuditResource {
     }
 
     private static Instant instant(String name, String value) {
-        if (value == null || value.isBlank()) {
-            throw new InvalidRequest(name, "is required: an ISO-8601 instant such as 2026-11-01T00:00:00Z");
-        }
         try {
             return Instant.parse(value);
         } catch (java.time.format.DateTimeParseException e) {

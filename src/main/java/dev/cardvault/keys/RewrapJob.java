@@ -77,8 +77,8 @@ public class RewrapJob {
                 // Completion, retirement (the old KEKs' material is destroyed) and their events commit together.
                 return audit.recordAllAtomically(tx -> rotations.complete(tx, r.id(), to), retired -> retired.map(versions -> {
                     List<AuditEvent> events = new ArrayList<>();
-                    events.add(AuditEvent.service(AuditType.KEY_ROTATION_COMPLETED, Outcome.SUCCESS, null, r.id(),
-                            "requestedBy:" + r.requestedBy() + ",approvedBy:" + String.join("+", r.approvedBy())));
+                    events.add(new AuditEvent(AuditType.KEY_ROTATION_COMPLETED, Outcome.SUCCESS, AuditEvent.SERVICE, null, r.id(),
+                            "requestedBy:" + r.requestedBy() + ",approvedBy:" + String.join("+", r.approvedBy()), null, null));
                     versions.forEach(v -> events.add(AuditEvent.service(AuditType.KEK_RETIRED, Outcome.SUCCESS, null, r.id(),
                             "key=kek-v" + v + " material=destroyed")));
                     return events;

@@ -152,6 +152,9 @@ class KeyRotationTest {
                 && "bob-custodian".equals(e.get("subject")) && "requestedBy:alice-custodian".equals(e.get("purpose"))));
         assertTrue(events.stream().anyMatch(e -> "KEY_ROTATION_COMPLETED".equals(e.get("type"))
                 && ((String) e.get("purpose")).contains("approvedBy:bob-custodian")));
+        // Completion destroyed the old KEK's material, and says so in the same commit.
+        assertTrue(events.stream().anyMatch(e -> "KEK_RETIRED".equals(e.get("type"))
+                && String.valueOf(e.get("detail")).matches("key=kek-v\\d+ material=destroyed")), "no KEK_RETIRED event for the rotation");
     }
 
     @Test
