@@ -1,7 +1,6 @@
 package dev.cardvault.audit;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -44,10 +43,11 @@ public class AuditAppender {
 
     private static final Logger LOG = Logger.getLogger(AuditAppender.class);
     static final int MAX_BATCH = 1000;
-    /** Commits can land late; a new chain links heads written shortly before the newest checkpoint too. */
-    private static final Duration LINK_MARGIN = Duration.ofSeconds(30);
-    /** Without any checkpoint, a new chain links the chains written in this window. */
-    private static final Duration LINK_WINDOW_WITHOUT_CHECKPOINT = Duration.ofDays(1);
+    /**
+     * Commits can land out of order: a new chain also links heads of events numbered up to this
+     * many positions before the newest checkpoint's end.
+     */
+    static final long LINK_MARGIN = 10_000;
 
     @Inject
     AuditRepository repository;
@@ -311,12 +311,10 @@ public class AuditAppender {
 
     /** The opening event of a new chain: links the newest checkpoint and the heads written since. */
     private Uni<AuditEvent> chainStarted(SqlClient tx) {
-        return repository.latestCheckpoint(tx).flatMap(latest -> {
-            Instant since = latest.map(c -> c.at().toInstant().minus(LINK_MARGIN))
-                    .orElseGet(() -> clock.instant().minus(LINK_WINDOW_WITHOUT_CHECKPOINT));
-            return repository.headsSince(tx, since).map(heads -> AuditEvent.service(AuditType.CHAIN_STARTED, Outcome.SUCCESS,
-                    null, null, CheckpointPayload.links(latest.orElse(null), heads)));
-        });
+        return repository.latestCheckpoint(tx).flatMap(latest -> repository
+                .headsAfter(tx, latest.map(c -> Math.max(0, c.uptoSeq() - LINK_MARGIN)).orElse(0L))
+                .map(heads -> AuditEvent.service(AuditType.CHAIN_STARTED, Outcome.SUCCESS, null, null,
+                        CheckpointPayload.links(latest.orElse(null), heads))));
     }
 
     /** Hashes the events onto the chain, in order. */

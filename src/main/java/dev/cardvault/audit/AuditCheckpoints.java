@@ -1,6 +1,5 @@
 package dev.cardvault.audit;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -16,9 +15,8 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 
 /**
  * Signs the heads of the chains (Ed25519) every {@code cardvault.audit.checkpoint-interval} when
- * anything was written since the last checkpoint, and on demand. The checkpoint and its
- * CHECKPOINT_SIGNED event commit together; replicas take turns (a transaction-scoped advisory
- * lock), so the checkpoints form one chain.
+ * anything was written since the last checkpoint, and on demand, then records CHECKPOINT_SIGNED.
+ * Replicas take turns (a transaction-scoped advisory lock), so the checkpoints form one chain.
  */
 @ApplicationScoped
 public class AuditCheckpoints {
@@ -26,8 +24,6 @@ public class AuditCheckpoints {
     private static final Logger LOG = Logger.getLogger(AuditCheckpoints.class);
     /** Advisory lock id: "CVCHKPNT" in ASCII. */
     static final long LOCK_KEY = 0x4356_4348_4B50_4E54L;
-    /** Commits can land after a checkpoint read the heads: look back this far behind the previous one. */
-    private static final Duration MARGIN = Duration.ofSeconds(30);
 
     @Inject
     Audit audit;
@@ -55,16 +51,18 @@ public class AuditCheckpoints {
 
     /**
      * Signs a checkpoint now; unless {@code always}, only when events other than checkpoints were
-     * written since the last one. Empty when nothing was signed.
+     * written since the last one. Empty when nothing was signed. The checkpoint commits in a
+     * transaction of its own (reading the heads takes a moment, and the trail's writers must not
+     * wait for it); its CHECKPOINT_SIGNED event follows.
      */
     public Uni<Optional<Signed>> sign(AuditContext who, boolean always) {
-        return audit.recordAtomically(tx -> lock(tx).flatMap(v -> repository.latestCheckpoint(tx)).flatMap(latest -> {
+        return repository.separately(tx -> lock(tx).flatMap(v -> repository.latestCheckpoint(tx)).flatMap(latest -> {
             Uni<Boolean> due = always || latest.isEmpty() ? Uni.createFrom().item(true)
                     : repository.activitySince(tx, latest.get().uptoSeq());
             return due.flatMap(d -> !d ? Uni.createFrom().item(Optional.<Signed> empty()) : build(tx, latest));
-        }), signed -> signed.map(s -> who.event(AuditType.CHECKPOINT_SIGNED, Outcome.SUCCESS, null, null)
-                .withDetail("checkpoint=" + s.id() + " upto=" + s.payload().upto() + " heads=" + s.payload().heads().size()))
-                .orElse(null));
+        })).call(signed -> signed.isEmpty() ? Uni.createFrom().voidItem()
+                : audit.record(who.event(AuditType.CHECKPOINT_SIGNED, Outcome.SUCCESS, null, null).withDetail("checkpoint="
+                        + signed.get().id() + " upto=" + signed.get().payload().upto() + " heads=" + signed.get().payload().heads().size())));
     }
 
     private Uni<Void> lock(SqlClient tx) {
@@ -73,10 +71,10 @@ public class AuditCheckpoints {
     }
 
     private Uni<Optional<Signed>> build(SqlClient tx, Optional<AuditRepository.Checkpoint> latest) {
-        Instant since = latest.map(c -> c.at().toInstant().minus(MARGIN)).orElse(Instant.EPOCH);
+        long after = latest.map(c -> Math.max(0, c.uptoSeq() - AuditAppender.LINK_MARGIN)).orElse(0L);
         return tx.preparedQuery("SELECT coalesce(max(seq), 0) AS s FROM audit_event").execute()
                 .map(rows -> rows.iterator().next().getLong("s"))
-                .flatMap(upto -> repository.headsSince(tx, since).flatMap(heads -> {
+                .flatMap(upto -> repository.headsAfter(tx, after).flatMap(heads -> {
                     Instant at = AuditChain.truncate(Instant.now());
                     CheckpointPayload payload = new CheckpointPayload(at, upto,
                             latest.map(c -> CheckpointPayload.digest(c.payload())).orElse(CheckpointPayload.NONE),

@@ -87,6 +87,11 @@ public class AuditRepository {
         return pool.withTransaction(work);
     }
 
+    /** A transaction of its own, outside the appender's batches. */
+    <T> Uni<T> separately(Function<SqlConnection, Uni<T>> work) {
+        return pool.withTransaction(work);
+    }
+
     /** One statement for the whole batch (inside the batch's transaction: one commit), rows in chain order. */
     Uni<Void> insert(SqlClient client, Batch b) {
         return client.preparedQuery(INSERT)
@@ -126,13 +131,14 @@ public class AuditRepository {
     }
 
     /**
-     * The newest event of every chain written at or after {@code since}: the heads a checkpoint
-     * signs and a new chain links. The partition key bounds the scan to recent months.
+     * The newest event of every chain with events after {@code afterSeq}: the heads a checkpoint
+     * signs and a new chain links. Reads only the rows after that position (the primary key
+     * bounds it), aggregates them, and fetches each head through the chain index.
      */
-    Uni<List<Head>> headsSince(SqlClient client, Instant since) {
-        return client.preparedQuery("SELECT DISTINCT ON (chain) chain, chain_seq, hash FROM audit_event WHERE at >= $1 "
-                + "ORDER BY chain, chain_seq DESC")
-                .execute(Tuple.of(since.atOffset(ZoneOffset.UTC)))
+    Uni<List<Head>> headsAfter(SqlClient client, long afterSeq) {
+        return client.preparedQuery("SELECT e.chain, e.chain_seq, e.hash FROM (SELECT chain, max(chain_seq) AS m FROM audit_event "
+                + "WHERE seq > $1 GROUP BY chain) h JOIN audit_event e ON e.chain = h.chain AND e.chain_seq = h.m")
+                .execute(Tuple.of(afterSeq))
                 .map(rows -> {
                     List<Head> out = new ArrayList<>(rows.size());
                     rows.forEach(r -> out.add(new Head(r.getString("chain"), r.getLong("chain_seq"), r.getString("hash"))));
