@@ -90,6 +90,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setDataDirectory(dir.toFile())
                     .setCleanDataDirectory(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
+                    // Stopped by its owner (the service's hook waits for the application to stop first:
+                    // SERVICE_STOPPING is written to it), not by a JVM hook racing the shutdown.
+                    .setRegisterShutdownHook(false)
                     .setServerConfig("listen_addresses", "localhost")
                     .setServerConfig("max_connections", "200");
             if (durable) {

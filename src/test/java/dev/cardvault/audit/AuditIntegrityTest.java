@@ -240,6 +240,7 @@ class AuditIntegrityTest {
         byte[] body = given().header("Authorization", AuditTrail.auditor()).get("/v1/audit/export?from=" + from + "&to=" + to)
                 .then().statusCode(200).contentType("application/x-ndjson").extract().asByteArray();
         Path file = Files.createTempFile("cardvault-export", ".ndjson");
+        file.toFile().deleteOnExit();
         Files.write(file, body);
         return file;
     }
@@ -248,6 +249,7 @@ class AuditIntegrityTest {
         String pem = given().header("Authorization", AuditTrail.auditor()).get("/v1/audit/public-key").then().statusCode(200)
                 .extract().path("pem");
         Path file = Files.createTempFile("cardvault-audit", ".pem");
+        file.toFile().deleteOnExit();
         Files.writeString(file, pem);
         return file;
     }
@@ -299,6 +301,7 @@ class AuditIntegrityTest {
 
     private static Path write(List<String> lines) throws Exception {
         Path file = Files.createTempFile("cardvault-export", ".ndjson");
+        file.toFile().deleteOnExit();
         Files.write(file, lines);
         return file;
     }

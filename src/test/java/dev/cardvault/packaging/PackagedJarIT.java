@@ -209,6 +209,15 @@ class PackagedJarIT {
             assertTrue(read(log3).contains("orphaned embedded PostgreSQL (pid " + orphan + ")"), read(log3));
             assertFalse(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false));
             assertEquals(404, api.status("/v1/nothing-here", valid));
+            // The trail holds each start and the clean stop (not the SIGKILL'd one), and still verifies.
+            String auditor = Api.bearer("quinn", "platform", "auditor");
+            io.vertx.core.json.JsonArray started = api.json("GET", "/v1/audit/events?type=SERVICE_STARTED&limit=100", auditor, null, 200)
+                    .getJsonArray("events");
+            io.vertx.core.json.JsonArray stopping = api.json("GET", "/v1/audit/events?type=SERVICE_STOPPING&limit=100", auditor, null, 200)
+                    .getJsonArray("events");
+            assertEquals(3, started.size(), "SERVICE_STARTED events");
+            assertEquals(1, stopping.size(), "SERVICE_STOPPING events");
+            assertEquals(true, api.json("GET", "/v1/audit/verify", auditor, null, 200).getBoolean("valid"));
 
             // 5. A second instance on the same directory refuses, naming the holder.
             Path log4 = workDir.resolve("run4.log");
