@@ -156,7 +156,7 @@ class PackagedJarIT {
                     "QUARKUS_HTTP_PORT", Integer.toString(freePort()),
                     "QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://" + host,
                     "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://" + host,
-                    "QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgresServer.USER,
+                    "QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgresServer.OWNER,
                     "MP_JWT_VERIFY_PUBLICKEY_LOCATION", TestJwt.devKeysDir().resolve("jwt-public.pem").toString(),
                     "MP_JWT_VERIFY_ISSUER", "https://idp.example/issuer"), log);
             assertTrue(p.waitFor(90, TimeUnit.SECONDS), "prod start with dev keys did not exit");

@@ -12,12 +12,25 @@ public final class Db {
     private Db() {
     }
 
+    /** As the service's runtime role (quarkus.datasource.username): owns nothing, holds only the migrations' grants. */
     public static Connection connect() throws SQLException {
         var config = ConfigProvider.getConfig();
         String url = config.getValue("quarkus.datasource.jdbc.url", String.class);
         String user = config.getOptionalValue("quarkus.datasource.username", String.class).orElse("cardvault");
         String password = config.getOptionalValue("quarkus.datasource.password", String.class).orElse("");
         return DriverManager.getConnection(url, user, password);
+    }
+
+    /** As the schema owner, the role the migrations run as (cardvault.migration.username, else the service's). */
+    public static Connection owner() throws SQLException {
+        var config = ConfigProvider.getConfig();
+        var user = config.getOptionalValue("cardvault.migration.username", String.class);
+        if (user.isEmpty()) {
+            return connect();
+        }
+        String url = config.getValue("quarkus.datasource.jdbc.url", String.class);
+        return DriverManager.getConnection(url, user.get(),
+                config.getOptionalValue("cardvault.migration.password", String.class).orElse(""));
     }
 
     /** The single number a query answers (e.g. a count), as the superuser. */
