@@ -426,7 +426,7 @@ class ManifestsTest {
             assertEquals(path, get.path("path").asText(), r + " " + probe);
             assertTrue(ports.contains(get.path("port").asText()), r + " " + probe + " port " + get.path("port"));
         });
-        // Startup gets longer than liveness would allow: a cold start runs Flyway and unwraps keys.
+        // Startup gets longer than liveness would allow: a cold start connects and unwraps keys.
         JsonNode startup = c.path("startupProbe");
         assertTrue(startup.path("periodSeconds").asInt() * startup.path("failureThreshold").asInt() >= 60, "startup window under 60 s");
     }
