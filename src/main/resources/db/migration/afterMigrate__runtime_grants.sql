@@ -3,7 +3,8 @@
 -- which owns nothing and holds exactly the privileges below, so it can neither rewrite the audit
 -- trail nor switch off its triggers, re-grant itself or drop a table. Run again on every start, it
 -- also takes back whatever else the runtime role was granted meanwhile.
--- Identity columns (data_key.id, audit_event.seq) need no sequence privilege for INSERT.
+-- Identity columns (data_key.id, audit_event.seq) need no sequence privilege for INSERT; a serial
+-- column's sequence needs USAGE, granted with INSERT on its table.
 
 -- Nobody but the owner creates objects in public (PostgreSQL 15+ already starts that way).
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
@@ -13,6 +14,7 @@ DECLARE
     runtime  name := '${runtime_role}';
     rel      record;
     grant_   record;
+    serial   record;
 BEGIN
     IF runtime = current_user THEN
         -- A developer's own database with one role for everything: nothing to separate.
@@ -50,6 +52,16 @@ BEGIN
     LOOP
         IF to_regclass(format('public.%I', grant_.tbl)) IS NOT NULL THEN
             EXECUTE format('GRANT %s ON TABLE public.%I TO %I', grant_.privileges, grant_.tbl, runtime);
+            IF grant_.privileges LIKE '%INSERT%' THEN
+                -- Serial sequences only (deptype 'a'); identity sequences are 'i' and need nothing.
+                FOR serial IN
+                    SELECT d.objid::regclass AS name FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
+                    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                      AND d.refobjid = to_regclass(format('public.%I', grant_.tbl)) AND d.deptype = 'a' AND s.relkind = 'S'
+                LOOP
+                    EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %I', serial.name, runtime);
+                END LOOP;
+            END IF;
         END IF;
     END LOOP;
 END
