@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Creates the Secrets the dev overlay names, in namespace cardvault-dev (the overlay's namespace):
-#   cardvault-db-app      a random database password (keys as CloudNativePG writes them)
+#   cardvault-db-app      the schema owner cardvault and a random password (keys as CloudNativePG writes them)
+#   cardvault-db-runtime  the service's runtime role cardvault_app and a random password
 #   cardvault-jwt         keys-dev/jwt-public.pem, so tokens from keys-dev/mint-jwt.sh are accepted
 #   cardvault-master-key  a fresh random master key (not keys-dev/master.key: nothing to leak)
 #   cardvault-tls         a self-signed certificate for the example Ingress host (needs openssl)
 # Development only: the prod profile refuses keys-dev material. Safe to rerun: the database
-# password and the master key are created once and never replaced (kubectl create refuses to
+# passwords and the master key are created once and never replaced (kubectl create refuses to
 # overwrite); the JWT key and the 30-day certificate are refreshed.
 set -euo pipefail
 ns=cardvault-dev
@@ -31,10 +32,11 @@ create_once() { # what, then kubectl create arguments
 refresh() { kubectl -n "$ns" create secret "$@" --dry-run=client -o yaml | kubectl -n "$ns" apply -f -; }
 
 create_once "namespace $ns" create namespace "$ns"
+password() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
 create_once "secret cardvault-db-app" -n "$ns" create secret generic cardvault-db-app \
-  --from-literal=host=cardvault-db-rw --from-literal=port=5432 \
-  --from-literal=dbname=cardvault --from-literal=username=cardvault \
-  --from-literal=password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+  --from-literal=username=cardvault --from-literal=password="$(password)"
+create_once "secret cardvault-db-runtime" -n "$ns" create secret generic cardvault-db-runtime \
+  --from-literal=username=cardvault_app --from-literal=password="$(password)"
 # A new master key would make every stored card unreadable: never replaced.
 create_once "secret cardvault-master-key" -n "$ns" create secret generic cardvault-master-key \
   --from-literal=master.key="$(head -c 32 /dev/urandom | base64)"

@@ -62,7 +62,10 @@ public final class EmbeddedDatabaseConfigSourceFactory implements ConfigSourceFa
         Map<String, String> props = new HashMap<>();
         props.put("quarkus.datasource.reactive.url", "postgresql://localhost:" + port + "/" + EmbeddedPostgresServer.DATABASE);
         props.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://localhost:" + port + "/" + EmbeddedPostgresServer.DATABASE);
-        props.put("quarkus.datasource.username", EmbeddedPostgresServer.USER);
+        props.put("quarkus.datasource.username", EmbeddedPostgresServer.RUNTIME);
+        props.put("cardvault.migration.username", EmbeddedPostgresServer.OWNER);
+        // Flyway connects as its own user only when it has a password (never checked here).
+        props.put("cardvault.migration.password", EmbeddedPostgresServer.UNCHECKED_PASSWORD);
         props.put("cardvault.embedded-db.port", Integer.toString(port));
         return List.of(new PropertiesConfigSource(props, "cardvault-embedded-postgres", ORDINAL));
     }

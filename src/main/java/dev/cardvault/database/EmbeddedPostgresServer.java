@@ -41,7 +41,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(EmbeddedPostgresServer.class);
     public static final String DATABASE = "cardvault";
-    public static final String USER = "cardvault";
+    /** Owns the database and its schema; Flyway migrates as this role. */
+    public static final String OWNER = "cardvault";
+    /** The service's role: owns nothing, holds only the grants the migrations give it. */
+    public static final String RUNTIME = "cardvault_app";
+    /** The server trusts local connections (it listens on localhost only), so no password is checked. */
+    public static final String UNCHECKED_PASSWORD = "trust";
 
     private final Path dataDir;
     private final boolean deleteOnClose;
@@ -61,7 +66,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /**
      * Takes ownership of {@code dataDir}, stops an orphaned postmaster if one is found there, and
-     * starts PostgreSQL with the {@code cardvault} database and role in place.
+     * starts PostgreSQL with the {@code cardvault} database, its owner role {@code cardvault} and
+     * the runtime role {@code cardvault_app} in place.
      *
      * @throws DataDirectoryInUseException when another process holds the directory
      */
@@ -126,7 +132,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         return "postgresql://localhost:" + port() + "/" + DATABASE;
     }
 
-    /** A superuser connection, for tests and maintenance only; the service connects as {@link #USER}. */
+    /** A superuser connection, for tests and maintenance only; the service connects as {@link #RUNTIME}. */
     public Connection superuserConnection() throws SQLException {
         return postgres.getDatabase("postgres", DATABASE).getConnection();
     }
@@ -210,15 +216,18 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     private static void ensureDatabase(EmbeddedPostgres pg) throws IOException {
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-            // The service runs as a plain role, not a superuser: privileges and triggers then mean something.
-            s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + USER + "') THEN "
-                    + "CREATE ROLE " + USER + " LOGIN; END IF; END $$");
+            // Plain roles, not superusers: privileges and triggers then mean something. The runtime
+            // role is created here for directories made before it existed too; the migrations grant it.
+            for (String role : List.of(OWNER, RUNTIME)) {
+                s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + role + "') THEN "
+                        + "CREATE ROLE " + role + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE; END IF; END $$");
+            }
             boolean exists;
             try (var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
                 exists = rs.next();
             }
             if (!exists) {
-                s.execute("CREATE DATABASE " + DATABASE + " OWNER " + USER);
+                s.execute("CREATE DATABASE " + DATABASE + " OWNER " + OWNER);
             }
         } catch (SQLException e) {
             throw new IOException("Could not prepare the embedded database: " + e.getMessage(), e);

@@ -229,8 +229,8 @@ class AuditTrailTest {
 
     @Test
     void auditWriteFailure_turnsTokenizationInto503_withoutAToken() throws Exception {
-        try (Connection c = Db.superuser(); Statement s = c.createStatement()) {
-            // A database administrator makes the audit table refuse this event type.
+        try (Connection c = Db.owner(); Statement s = c.createStatement()) {
+            // The table owner makes the audit table refuse this event type.
             s.execute("ALTER TABLE audit_event ADD CONSTRAINT test_refuse_created CHECK (type <> 'TOKEN_CREATED') NOT VALID");
         }
         try {
@@ -239,7 +239,7 @@ class AuditTrailTest {
                     .body("type", equalTo("https://cardvault.dev/problems/audit-unavailable"))
                     .body(not(containsString("tok_")));
         } finally {
-            try (Connection c = Db.superuser(); Statement s = c.createStatement()) {
+            try (Connection c = Db.owner(); Statement s = c.createStatement()) {
                 s.execute("ALTER TABLE audit_event DROP CONSTRAINT test_refuse_created");
             }
         }

@@ -2,6 +2,7 @@ package dev.cardvault.database;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.DriverManager;
@@ -27,7 +28,10 @@ class EmbeddedDatabaseTest {
             return;
         }
         int port = config.getValue("cardvault.embedded-db.port", Integer.class);
-        try (var c = DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/cardvault", "cardvault", "");
+        // Two roles: Flyway migrates as the owner, the service connects as the runtime role.
+        assertEquals(EmbeddedPostgresServer.RUNTIME, config.getValue("quarkus.datasource.username", String.class));
+        assertEquals(EmbeddedPostgresServer.OWNER, config.getValue("quarkus.flyway.username", String.class));
+        try (var c = DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/cardvault", EmbeddedPostgresServer.OWNER, "");
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT count(*) FROM flyway_schema_history WHERE success")) {
             rs.next();

@@ -49,6 +49,24 @@ class EmbeddedPostgresServerTest {
             assertEquals("on", query(server, "SHOW full_page_writes"));
             assertEquals("false", query(server, "SELECT rolsuper::text FROM pg_roles WHERE rolname = 'cardvault'"));
             assertEquals("cardvault", query(server, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'cardvault'"));
+            // The service's runtime role: may log in, nothing more (the migrations grant it the rest).
+            assertEquals("t f f f", query(server, "SELECT concat_ws(' ', rolcanlogin, rolsuper, rolcreatedb, rolcreaterole) "
+                    + "FROM pg_roles WHERE rolname = 'cardvault_app'"));
+            assertEquals("0", query(server, "SELECT count(*) FROM pg_class WHERE relowner = 'cardvault_app'::regrole"));
+        }
+    }
+
+    @Test
+    void directoryMadeBeforeTheRuntimeRoleExisted_getsIt_andKeepsItsData() throws Exception {
+        Path dir = tmp.resolve("pgdata");
+        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(dir, true, false)) {
+            // What an earlier version left: the owner and its data, no runtime role.
+            exec(server, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here'); ALTER TABLE kept OWNER TO cardvault; "
+                    + "DROP ROLE cardvault_app");
+        }
+        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(dir, true, false)) {
+            assertEquals("1", query(server, "SELECT count(*) FROM pg_roles WHERE rolname = 'cardvault_app' AND NOT rolsuper"));
+            assertEquals("still here", query(server, "SELECT v FROM kept"));
         }
     }
 

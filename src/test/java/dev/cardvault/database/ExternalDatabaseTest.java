@@ -3,6 +3,7 @@ package dev.cardvault.database;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -23,7 +24,9 @@ import io.quarkus.test.junit.TestProfile;
 
 /**
  * With quarkus.datasource.* set, the service uses that server and starts no embedded one. The
- * "external" server here is a separate PostgreSQL process that the service does not manage.
+ * "external" server here is a separate PostgreSQL process that the service does not manage, used
+ * the way a developer points dev mode at their own database: one role that migrates and serves
+ * (the two-role set-up runs in every other test).
  */
 @QuarkusTest
 @TestProfile(ExternalDatabaseTest.External.class)
@@ -49,7 +52,11 @@ class ExternalDatabaseTest {
             return Map.of(
                     "quarkus.datasource.reactive.url", external.reactiveUrl(),
                     "quarkus.datasource.jdbc.url", external.jdbcUrl(),
-                    "quarkus.datasource.username", EmbeddedPostgresServer.USER);
+                    // One role for everything, as on a developer's own PostgreSQL. (Named for migrations
+                    // too, so that CI's CARDVAULT_MIGRATION_* for its own server do not apply here.)
+                    "quarkus.datasource.username", EmbeddedPostgresServer.OWNER,
+                    "cardvault.migration.username", EmbeddedPostgresServer.OWNER,
+                    "cardvault.migration.password", EmbeddedPostgresServer.UNCHECKED_PASSWORD);
         }
 
         @Override
@@ -76,6 +83,14 @@ class ExternalDatabaseTest {
                 ResultSet rs = s.executeQuery("SELECT count(*) FROM flyway_schema_history WHERE success")) {
             rs.next();
             assertTrue(rs.getInt(1) >= 1);
+        }
+        // The grants callback found no separate runtime role and left the owner's privileges alone.
+        try (Connection c = external.superuserConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT has_table_privilege('" + EmbeddedPostgresServer.OWNER + "', 'token', 'TRUNCATE'), "
+                        + "has_table_privilege('" + EmbeddedPostgresServer.RUNTIME + "', 'token', 'SELECT')")) {
+            rs.next();
+            assertTrue(rs.getBoolean(1));
+            assertFalse(rs.getBoolean(2), "the unused runtime role got grants");
         }
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
     }

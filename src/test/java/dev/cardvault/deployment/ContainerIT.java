@@ -50,8 +50,9 @@ import dev.cardvault.testsupport.TestJwt;
  * cluster: the command is the Dockerfile's ENTRYPOINT; the environment, the Secret files (mode
  * 0440, group = fsGroup), the writable {@code /tmp} and the probe paths are read from the rendered
  * manifest; the root file system is read-only, the process runs as the manifest's non-root UID
- * with no capabilities and no_new_privs. Its database is a real PostgreSQL reached through the
- * values a CloudNativePG app Secret would hold. Then SIGTERM, as the kubelet sends it.
+ * with no capabilities and no_new_privs. First the init container migrates as the schema owner
+ * and exits, then the service starts as the runtime role, on a real PostgreSQL with both roles (the
+ * Service's host and port mapped to it, as cluster DNS would). Then SIGTERM, as the kubelet sends it.
  *
  * <p>Needs root (mount namespace, chroot), as CI has; skipped otherwise.
  */
@@ -75,21 +76,24 @@ class ContainerIT {
                 .findFirst().orElseThrow();
         JsonNode pod = ManifestsTest.pod(deployment);
         JsonNode container = ManifestsTest.container(deployment, "cardvault");
+        JsonNode migrate = ManifestsTest.initContainer(deployment, "migrate");
         String uid = pod.path("securityContext").path("runAsUser").asText();
         String gid = pod.path("securityContext").path("runAsGroup").asText();
         String fsGroup = pod.path("securityContext").path("fsGroup").asText();
 
         try (EmbeddedPostgresServer db = EmbeddedPostgresServer.start(work.resolve("pgdata"), false, true)) {
-            String dbPassword = "ci-" + Long.toHexString(new SecureRandom().nextLong());
+            String ownerPassword = "ci-owner-" + Long.toHexString(new SecureRandom().nextLong());
+            String runtimePassword = "ci-app-" + Long.toHexString(new SecureRandom().nextLong());
             // prod, like CloudNativePG: TLS with a server certificate from the cluster's own CA, and
             // no connection without TLS, so the service only works if it speaks TLS and trusts that
             // CA. dev: the plain single PostgreSQL pod.
             String caPem = prod ? serverTls(db) : "";
             try (Connection c = db.superuserConnection(); Statement s = c.createStatement()) {
-                s.execute("ALTER ROLE " + EmbeddedPostgresServer.USER + " PASSWORD '" + dbPassword + "'");
+                s.execute("ALTER ROLE " + EmbeddedPostgresServer.OWNER + " PASSWORD '" + ownerPassword + "'");
+                s.execute("ALTER ROLE " + EmbeddedPostgresServer.RUNTIME + " PASSWORD '" + runtimePassword + "'");
             }
             if (prod) {
-                requireTls(db, dbPassword);
+                requireTls(db, ownerPassword);
             }
             // What the platform team's Secrets hold (prod: an identity provider key pair of our own,
             // as the prod profile refuses keys-dev; dev: what create-secrets.sh puts there).
@@ -100,8 +104,8 @@ class ContainerIT {
             new SecureRandom().nextBytes(master);
             Map<String, Map<String, String>> secrets = Map.of(
                     "cardvault-db-ca", Map.of("ca.crt", caPem),
-                    "cardvault-db-app", Map.of("host", prod ? "localhost" : "127.0.0.1", "port", Integer.toString(db.port()), "dbname",
-                            EmbeddedPostgresServer.DATABASE, "username", EmbeddedPostgresServer.USER, "password", dbPassword),
+                    "cardvault-db-app", Map.of("username", EmbeddedPostgresServer.OWNER, "password", ownerPassword),
+                    "cardvault-db-runtime", Map.of("username", EmbeddedPostgresServer.RUNTIME, "password", runtimePassword),
                     "cardvault-jwt", Map.of("public.pem", prod ? "-----BEGIN PUBLIC KEY-----\n"
                             + Base64.getMimeEncoder().encodeToString(idp.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n"
                             : Files.readString(TestJwt.devKeysDir().resolve("jwt-public.pem"))),
@@ -112,11 +116,35 @@ class ContainerIT {
             // HTTP/2 a stream opened while Quarkus sends its shutdown GOAWAY can lose its body: README.)
             HttpApi api = HttpApi.at(port).timeout(Duration.ofSeconds(10));
             HttpApi prober = api.timeout(Duration.ofSeconds(5));
-            Map<String, String> env = environment(container, secrets);
+            // The database Service's name and port, resolved as cluster DNS and kube-proxy would
+            // (prod: the name in the server certificate).
+            Map<String, String> service = Map.of("DB_HOST", prod ? "localhost" : "127.0.0.1", "DB_PORT", Integer.toString(db.port()));
+            Map<String, String> env = environment(container, secrets, service);
             env.put("QUARKUS_HTTP_PORT", Integer.toString(port)); // the container port, mapped as a runtime would
             String issuer = prod ? env.get("MP_JWT_VERIFY_ISSUER") : TestJwt.ISSUER;
             String audience = env.get("MP_JWT_VERIFY_AUDIENCES");
             java.security.PrivateKey signer = prod ? idp.getPrivate() : TestJwt.devKey();
+
+            // The init container: migrations and grants as the owner, then it exits, before the service starts.
+            Path migrateLog = work.resolve("migrate.log");
+            Process migration = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    sandboxScript(pod, migrate, secrets, uid, gid, fsGroup, environment(migrate, secrets, service)), "sandbox")
+                    .redirectErrorStream(true).redirectOutput(migrateLog.toFile()).start();
+            try {
+                assertTrue(migration.waitFor(120, TimeUnit.SECONDS), () -> "the init container did not exit:\n" + read(migrateLog));
+            } finally {
+                migration.destroyForcibly();
+            }
+            String migrated = read(migrateLog);
+            assertEquals(0, migration.exitValue(), () -> "the init container failed:\n" + migrated);
+            assertTrue(migrated.contains("Successfully applied") && migrated.contains("Executing SQL callback: afterMigrate"), migrated);
+            assertFalse(migrated.contains(" ERROR "), migrated);
+            try (Connection c = db.superuserConnection(); Statement s = c.createStatement();
+                    java.sql.ResultSet rs = s.executeQuery("SELECT pg_get_userbyid(relowner) || ' ' || has_table_privilege('"
+                            + EmbeddedPostgresServer.RUNTIME + "', 'audit_event', 'INSERT') FROM pg_class WHERE relname = 'audit_event'")) {
+                assertTrue(rs.next());
+                assertEquals(EmbeddedPostgresServer.OWNER + " true", rs.getString(1), "migrated as the owner, granted to the runtime role");
+            }
 
             Path log = work.resolve("container.log");
             Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
@@ -135,6 +163,10 @@ class ContainerIT {
                 assertTrue(proc.contains("\nUid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid), proc);
                 assertTrue(proc.contains("\nCapEff:\t0000000000000000") && proc.contains("\nCapBnd:\t0000000000000000"), proc);
                 assertTrue(proc.contains("\nNoNewPrivs:\t1"), proc);
+                // The service runs as the runtime role and never saw the owner's password.
+                String environ = Files.readString(Path.of("/proc", Long.toString(p.pid()), "environ"));
+                assertTrue(environ.contains("QUARKUS_DATASOURCE_USERNAME=" + EmbeddedPostgresServer.RUNTIME + "\0"), "not the runtime role");
+                assertFalse(environ.contains(ownerPassword) || environ.contains("CARDVAULT_MIGRATION_"), "the owner's credentials reached the service");
                 Path containerRoot = Path.of("/proc", Long.toString(p.pid()), "root");
                 for (String dir : List.of("", "deployments", "run/secrets/cardvault/jwt", "usr")) {
                     IOException refused = assertThrows(IOException.class,
@@ -231,7 +263,7 @@ class ContainerIT {
     }
 
     /** Server TLS on, and pg_hba accepting TLS connections only. */
-    private void requireTls(EmbeddedPostgresServer db, String dbPassword) throws Exception {
+    private void requireTls(EmbeddedPostgresServer db, String ownerPassword) throws Exception {
         try (Connection c = db.superuserConnection(); Statement s = c.createStatement()) {
             s.execute("ALTER SYSTEM SET ssl_cert_file = '" + work.resolve("tls/server.crt") + "'");
             s.execute("ALTER SYSTEM SET ssl_key_file = '" + work.resolve("tls/server.key") + "'");
@@ -244,7 +276,7 @@ class ContainerIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (true) {
             try (Connection plain = java.sql.DriverManager.getConnection("jdbc:postgresql://localhost:" + db.port()
-                    + "/cardvault?sslmode=disable", EmbeddedPostgresServer.USER, dbPassword)) {
+                    + "/cardvault?sslmode=disable", EmbeddedPostgresServer.OWNER, ownerPassword)) {
                 assertTrue(System.nanoTime() < deadline, "the database still accepts connections without TLS");
                 Thread.sleep(100);
             } catch (java.sql.SQLException refusedWithoutTls) {
@@ -272,13 +304,18 @@ class ContainerIT {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", command) + ":\n" + out);
     }
 
-    /** The container's environment as the kubelet builds it: Secret values and $(VAR) references resolved. */
-    static Map<String, String> environment(JsonNode container, Map<String, Map<String, String>> secrets) {
+    /**
+     * The container's environment as the kubelet builds it: Secret values and $(VAR) references
+     * resolved; {@code resolved} replaces plain values (what cluster DNS and the Service port map to here).
+     */
+    static Map<String, String> environment(JsonNode container, Map<String, Map<String, String>> secrets, Map<String, String> resolved) {
         Map<String, String> env = new LinkedHashMap<>();
         Pattern ref = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
         for (JsonNode e : container.path("env")) {
             String value;
-            if (e.has("valueFrom")) {
+            if (resolved.containsKey(e.path("name").asText())) {
+                value = resolved.get(e.path("name").asText());
+            } else if (e.has("valueFrom")) {
                 JsonNode key = e.path("valueFrom").path("secretKeyRef");
                 assertFalse(key.isMissingNode(), "only Secret references are expected: " + e);
                 value = secrets.get(key.path("name").asText()).get(key.path("key").asText());

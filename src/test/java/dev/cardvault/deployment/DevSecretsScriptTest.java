@@ -121,8 +121,13 @@ class DevSecretsScriptTest {
         assertEquals(32, master.length, "a 256-bit master key");
         assertTrue(!java.util.Arrays.equals(master, Base64.getDecoder().decode(Files.readString(TestJwt.devKeysDir().resolve("master.key")).trim())),
                 "a fresh master key, not keys-dev's");
-        assertTrue(new String(secrets.get("cardvault-db-app").get("password")).length() >= 20, "a random database password");
-        assertEquals("cardvault-db-rw", new String(secrets.get("cardvault-db-app").get("host")), "the dev PostgreSQL Service");
+        // Two database roles: the schema owner (migrations, partition job) and the service's runtime role.
+        assertEquals("cardvault", new String(secrets.get("cardvault-db-app").get("username")));
+        assertEquals("cardvault_app", new String(secrets.get("cardvault-db-runtime").get("username")));
+        String ownerPassword = new String(secrets.get("cardvault-db-app").get("password"));
+        String runtimePassword = new String(secrets.get("cardvault-db-runtime").get("password"));
+        assertTrue(ownerPassword.length() >= 20 && runtimePassword.length() >= 20, "random database passwords");
+        assertTrue(!ownerPassword.equals(runtimePassword), "one password per role");
 
         X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(secrets.get("cardvault-tls").get("tls.crt")));
@@ -132,13 +137,14 @@ class DevSecretsScriptTest {
     }
 
     @Test
-    void rerun_keepsTheMasterKeyAndPassword_andRefreshesOnlyTheJwtKeyAndCertificate() throws Exception {
+    void rerun_keepsTheMasterKeyAndPasswords_andRefreshesOnlyTheJwtKeyAndCertificate() throws Exception {
         needsKubectlAndOpenssl();
         Run run = run(Cluster.SECRETS_EXIST);
         assertEquals(0, run.exit(), run.output());
         assertEquals(Set.of("cardvault-jwt", "cardvault-tls"), run.secrets().keySet(),
                 "an existing master key must never be replaced: every stored card would become unreadable");
         assertTrue(run.output().contains("kept existing secret cardvault-master-key"), run.output());
+        assertTrue(run.output().contains("kept existing secret cardvault-db-runtime"), run.output());
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.cardvault.deployment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -49,7 +50,8 @@ class ManifestsTest {
             "NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class,
             "Ingress", io.fabric8.kubernetes.api.model.networking.v1.Ingress.class,
             "PodDisruptionBudget", io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class,
-            "HorizontalPodAutoscaler", io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class);
+            "HorizontalPodAutoscaler", io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class,
+            "CronJob", io.fabric8.kubernetes.api.model.batch.v1.CronJob.class);
 
     /** An overlay as {@code kubectl kustomize} renders it (rendered when a test first asks, once kubectl is known to be there). */
     record Rendering(String overlay) {
@@ -93,7 +95,46 @@ class ManifestsTest {
     // --- helpers over the JSON tree ---------------------------------------------------------
 
     static JsonNode pod(JsonNode workload) {
-        return workload.path("spec").path("template").path("spec");
+        JsonNode spec = workload.path("spec");
+        return (spec.has("jobTemplate") ? spec.path("jobTemplate").path("spec") : spec).path("template").path("spec");
+    }
+
+    /** A pod's init containers, then its containers. */
+    static List<JsonNode> allContainers(JsonNode workload) {
+        List<JsonNode> all = new ArrayList<>();
+        pod(workload).path("initContainers").forEach(all::add);
+        pod(workload).path("containers").forEach(all::add);
+        return all;
+    }
+
+    static JsonNode initContainer(JsonNode workload, String name) {
+        for (JsonNode c : pod(workload).path("initContainers")) {
+            if (c.path("name").asText().equals(name)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no init container " + name);
+    }
+
+    /** The Secret and key an environment variable is read from, as "secret/key"; empty for a plain value. */
+    static Optional<String> secretOf(JsonNode container, String name) {
+        return env(container, name).map(e -> e.path("valueFrom").path("secretKeyRef"))
+                .filter(ref -> !ref.isMissingNode())
+                .map(ref -> ref.path("name").asText() + "/" + ref.path("key").asText());
+    }
+
+    /** Every Secret a container can read: through its environment and through the volumes it mounts. */
+    static Set<String> secretsSeenBy(JsonNode workload, JsonNode container) {
+        Set<String> names = new TreeSet<>();
+        container.path("env").findValues("secretKeyRef").forEach(ref -> names.add(ref.path("name").asText()));
+        Set<String> mounted = new HashSet<>(container.path("volumeMounts").findValuesAsText("name"));
+        for (JsonNode v : pod(workload).path("volumes")) {
+            if (mounted.contains(v.path("name").asText()) && v.has("secret")) {
+                names.add(v.path("secret").path("secretName").asText());
+            }
+        }
+        container.path("envFrom").findValues("secretRef").forEach(ref -> names.add(ref.path("name").asText()));
+        return names;
     }
 
     static JsonNode container(JsonNode workload, String name) {
@@ -136,6 +177,7 @@ class ManifestsTest {
     static List<JsonNode> workloads(Rendering r) {
         List<JsonNode> w = new ArrayList<>(r.all("Deployment"));
         w.addAll(r.all("StatefulSet"));
+        w.addAll(r.all("CronJob"));
         assertFalse(w.isEmpty());
         return w;
     }
@@ -176,7 +218,7 @@ class ManifestsTest {
             for (JsonNode v : pod.path("volumes")) {
                 assertFalse(v.has("hostPath"), where + ": hostPath volume " + v);
             }
-            for (JsonNode c : pod.path("containers")) {
+            for (JsonNode c : allContainers(w)) {
                 JsonNode sc = c.path("securityContext");
                 String cw = where + "/" + c.path("name").asText();
                 assertFalse(sc.path("allowPrivilegeEscalation").asBoolean(true), cw + ": allowPrivilegeEscalation");
@@ -231,6 +273,141 @@ class ManifestsTest {
         }
     }
 
+    // --- database roles: migrations as the owner, the service as the runtime role -------------
+
+    static final String OWNER_SECRET = "cardvault-db-app";
+    static final String RUNTIME_SECRET = "cardvault-db-runtime";
+
+    @ParameterizedTest
+    @MethodSource("renderings")
+    void api_mainContainer_hasOnlyTheRuntimeRolesCredentials_andDoesNotMigrate(Rendering r) {
+        JsonNode d = r.api();
+        JsonNode c = container(d, "cardvault");
+        assertFalse(secretsSeenBy(d, c).contains(OWNER_SECRET), r + ": the service container can read the owner's Secret");
+        assertEquals(Optional.of(RUNTIME_SECRET + "/username"), secretOf(c, "QUARKUS_DATASOURCE_USERNAME"));
+        assertEquals(Optional.of(RUNTIME_SECRET + "/password"), secretOf(c, "QUARKUS_DATASOURCE_PASSWORD"));
+        for (JsonNode e : c.path("env")) {
+            assertFalse(e.path("name").asText().startsWith("CARDVAULT_MIGRATION_") || e.path("name").asText().startsWith("QUARKUS_FLYWAY_USERNAME")
+                    || e.path("name").asText().startsWith("QUARKUS_FLYWAY_PASSWORD"), r + ": migration credentials in the service container: " + e);
+        }
+        assertEquals("false", envValue(c, "QUARKUS_FLYWAY_MIGRATE_AT_START"), r + ": the runtime role cannot migrate");
+    }
+
+    @ParameterizedTest
+    @MethodSource("renderings")
+    void api_initContainer_migratesAsTheOwner_andExits(Rendering r) {
+        JsonNode d = r.api();
+        assertEquals(List.of("migrate"), stream(pod(d).path("initContainers")).map(i -> i.path("name").asText()).toList(),
+                r + ": init containers");
+        JsonNode init = initContainer(d, "migrate");
+        JsonNode main = container(d, "cardvault");
+        assertEquals(main.path("image"), init.path("image"), "the migrations are the service's own, from the same image");
+        assertEquals("true", envValue(init, "QUARKUS_INIT_AND_EXIT"), "runs Flyway and exits");
+        assertFalse(env(init, "QUARKUS_FLYWAY_MIGRATE_AT_START").map(e -> e.path("value").asText()).orElse("true").equals("false"));
+        assertEquals(Optional.of(OWNER_SECRET + "/username"), secretOf(init, "CARDVAULT_MIGRATION_USERNAME"));
+        assertEquals(Optional.of(OWNER_SECRET + "/password"), secretOf(init, "CARDVAULT_MIGRATION_PASSWORD"));
+        // The runtime role's name is the grants' placeholder; its password has no business here.
+        assertEquals(Optional.of(RUNTIME_SECRET + "/username"), secretOf(init, "QUARKUS_DATASOURCE_USERNAME"));
+        assertTrue(env(init, "QUARKUS_DATASOURCE_PASSWORD").isEmpty(), r + ": the runtime role's password in the init container");
+        assertEquals("false", envValue(init, "CARDVAULT_EMBEDDED_DB_ENABLED"));
+        // The same database over the same link: the URL resolves the same, TLS included.
+        for (String v : List.of("DB_HOST", "DB_PORT", "DB_NAME", "DB_JDBC_PARAMETERS", "QUARKUS_DATASOURCE_JDBC_URL")) {
+            assertEquals(envValue(main, v), envValue(init, v), r + ": " + v + " differs between the init and the service container");
+        }
+        // Only the owner's Secret (and the runtime role's name) besides what TLS needs.
+        Set<String> seen = secretsSeenBy(d, init);
+        assertEquals(r.prod() ? Set.of(OWNER_SECRET, RUNTIME_SECRET, "cardvault-db-ca") : Set.of(OWNER_SECRET, RUNTIME_SECRET), seen);
+        Set<String> mounts = new TreeSet<>(init.path("volumeMounts").findValuesAsText("mountPath"));
+        assertEquals(r.prod() ? Set.of("/tmp", "/run/secrets/cardvault/db-ca") : Set.of("/tmp"), mounts, r + ": init container mounts");
+        // The owner's Secret is read by the init container and the partition job only.
+        for (JsonNode w : workloads(r)) {
+            for (JsonNode c : allContainers(w)) {
+                boolean allowed = c.equals(init) || Kubectl.name(w).equals("cardvault-audit-partitions")
+                        || (Kubectl.name(w).equals("cardvault-db") && !r.prod()); // the dev PostgreSQL creates the owner
+                assertTrue(allowed || !secretsSeenBy(w, c).contains(OWNER_SECRET), r + ": " + Kubectl.name(w) + "/" + c.path("name").asText()
+                        + " can read the owner's Secret");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("renderings")
+    void auditPartitions_cronJob_runsDailyAsTheOwner_withPsql(Rendering r) {
+        ObjectNode job = r.one("CronJob", "cardvault-audit-partitions");
+        JsonNode spec = job.path("spec");
+        String[] schedule = spec.path("schedule").asText().split("\\s+");
+        assertEquals(5, schedule.length, "a cron schedule");
+        assertTrue(schedule[0].matches("\\d+") && schedule[1].matches("\\d+"), "once a day at a fixed time: " + spec.path("schedule"));
+        assertEquals(List.of("*", "*", "*"), List.of(schedule).subList(2, 5), "every day: " + spec.path("schedule"));
+        assertEquals("Forbid", spec.path("concurrencyPolicy").asText(), "never two maintenance runs at once");
+        assertEquals("Never", pod(job).path("restartPolicy").asText());
+        List<JsonNode> containers = allContainers(job);
+        assertEquals(1, containers.size());
+        JsonNode c = containers.get(0);
+        assertTrue(c.path("image").asText().matches("docker\\.io/library/postgres:\\d+\\.\\d+.*"), "a plain, pinned postgres image: " + c.path("image"));
+        String command = String.join(" ", texts(c.path("command"))) + " " + String.join(" ", texts(c.path("args")));
+        assertTrue(command.startsWith("psql ") && command.contains("ON_ERROR_STOP=1"), command);
+        assertTrue(command.contains("SELECT audit_ensure_partitions(3)"), command);
+        assertTrue(command.contains("SELECT audit_retire_partitions(interval '13 months')"), command);
+        assertEquals(Optional.of(OWNER_SECRET + "/username"), secretOf(c, "PGUSER"));
+        assertEquals(Optional.of(OWNER_SECRET + "/password"), secretOf(c, "PGPASSWORD"));
+        JsonNode api = container(r.api(), "cardvault");
+        assertEquals(envValue(api, "DB_HOST"), envValue(c, "PGHOST"));
+        assertEquals(envValue(api, "DB_PORT"), envValue(c, "PGPORT"));
+        assertEquals(envValue(api, "DB_NAME"), envValue(c, "PGDATABASE"));
+        assertFalse(secretsSeenBy(job, c).contains(RUNTIME_SECRET));
+        if (r.prod()) {
+            assertEquals("verify-full", envValue(c, "PGSSLMODE"));
+            Path ca = Path.of(envValue(c, "PGSSLROOTCERT"));
+            assertTrue(stream(c.path("volumeMounts")).anyMatch(m -> m.path("mountPath").asText().equals(ca.getParent().toString())),
+                    "PGSSLROOTCERT is not in a mounted volume");
+        }
+        // Its pods reach the database and DNS only, and the database lets them in.
+        JsonNode labels = spec.path("jobTemplate").path("spec").path("template").path("metadata").path("labels");
+        List<ObjectNode> policies = r.all("NetworkPolicy").stream().filter(p -> !p.path("spec").path("podSelector").isEmpty()
+                && selects(p.path("spec").path("podSelector").path("matchLabels"), labels)).toList();
+        assertEquals(1, policies.size(), r + ": one policy for the maintenance pods");
+        JsonNode policy = policies.get(0).path("spec");
+        assertTrue(policy.path("ingress").isMissingNode() || policy.path("ingress").isEmpty(), "nothing connects to the maintenance pods");
+        Set<String> ports = new TreeSet<>();
+        for (JsonNode rule : policy.path("egress")) {
+            assertFalse(rule.path("to").isEmpty(), "an egress rule without 'to'");
+            rule.path("ports").findValuesAsText("port").forEach(ports::add);
+            for (JsonNode to : rule.path("to")) {
+                assertFalse(to.has("ipBlock"), "egress to an IP block");
+            }
+        }
+        assertEquals(Set.of("53", "5432"), ports);
+        for (JsonNode db : databasePodLabels(r)) {
+            boolean allowed = r.all("NetworkPolicy").stream()
+                    .filter(p -> !p.path("spec").path("podSelector").isEmpty() && selects(p.path("spec").path("podSelector").path("matchLabels"), db))
+                    .flatMap(p -> stream(p.path("spec").path("ingress")))
+                    .filter(rule -> rule.path("ports").findValuesAsText("port").contains("5432"))
+                    .flatMap(rule -> stream(rule.path("from")))
+                    .anyMatch(from -> !from.has("namespaceSelector") && selects(from.path("podSelector").path("matchLabels"), labels));
+            assertTrue(allowed, r + ": default-deny would cut the partition job off the database");
+        }
+    }
+
+    @Test
+    void prod_database_managesTheRuntimeRole_aPlainLoginFromItsSecret() {
+        for (Rendering r : renderings().filter(Rendering::prod).toList()) {
+            JsonNode roles = r.one("Cluster", "cardvault-db").path("spec").path("managed").path("roles");
+            assertEquals(1, roles.size(), "one managed role: the runtime role");
+            JsonNode role = roles.get(0);
+            assertEquals("cardvault_app", role.path("name").asText());
+            assertNotEquals(r.one("Cluster", "cardvault-db").path("spec").path("bootstrap").path("initdb").path("owner").asText(),
+                    role.path("name").asText(), "the runtime role is not the owner");
+            assertEquals("present", role.path("ensure").asText("present"));
+            assertTrue(role.path("login").asBoolean());
+            for (String attribute : List.of("superuser", "createdb", "createrole", "replication", "bypassrls")) {
+                assertFalse(role.path(attribute).asBoolean(false), attribute);
+            }
+            assertTrue(role.path("inRoles").isMissingNode() || role.path("inRoles").isEmpty(), "a member of no role (the owner's privileges would be its own)");
+            assertEquals(RUNTIME_SECRET, role.path("passwordSecret").path("name").asText());
+        }
+    }
+
     // --- probes, resources, shutdown ----------------------------------------------------------
 
     @ParameterizedTest
@@ -249,7 +426,7 @@ class ManifestsTest {
             assertEquals(path, get.path("path").asText(), r + " " + probe);
             assertTrue(ports.contains(get.path("port").asText()), r + " " + probe + " port " + get.path("port"));
         });
-        // Startup gets longer than liveness would allow: a cold start runs Flyway and unwraps keys.
+        // Startup gets longer than liveness would allow: a cold start connects and unwraps keys.
         JsonNode startup = c.path("startupProbe");
         assertTrue(startup.path("periodSeconds").asInt() * startup.path("failureThreshold").asInt() >= 60, "startup window under 60 s");
     }
@@ -258,7 +435,7 @@ class ManifestsTest {
     @MethodSource("renderings")
     void everyContainer_hasRequestsAndLimits_andTheApiIsNeverOvercommittedOnMemory(Rendering r) {
         for (JsonNode w : workloads(r)) {
-            for (JsonNode c : pod(w).path("containers")) {
+            for (JsonNode c : allContainers(w)) {
                 JsonNode res = c.path("resources");
                 for (String kind : List.of("requests", "limits")) {
                     for (String resource : List.of("cpu", "memory")) {
@@ -302,8 +479,9 @@ class ManifestsTest {
     void env_referencesOnlyVariablesDefinedBefore_andOnlySettingsTheServiceReadsAtRunTime(Rendering r) throws IOException {
         Set<String> runtime = QuarkusSettings.runTimeEnvironmentVariables();
         Set<String> ours = QuarkusSettings.cardvaultEnvironmentVariables();
+        List<JsonNode> service = List.of(container(r.api(), "cardvault"), initContainer(r.api(), "migrate"));
         for (JsonNode w : workloads(r)) {
-            for (JsonNode c : pod(w).path("containers")) {
+            for (JsonNode c : allContainers(w)) {
                 Set<String> defined = new HashSet<>();
                 for (JsonNode e : c.path("env")) {
                     String name = e.path("name").asText();
@@ -313,8 +491,8 @@ class ManifestsTest {
                                 + ") before it is defined; the kubelet would pass it on literally");
                     }
                     defined.add(name);
-                    if (!container(r.api(), "cardvault").equals(c)) {
-                        continue; // PostgreSQL's own variables
+                    if (!service.contains(c)) {
+                        continue; // PostgreSQL's and psql's own variables
                     }
                     if (name.startsWith("QUARKUS_") && !name.equals("QUARKUS_PROFILE")) {
                         assertTrue(runtime.contains(name), r + ": " + name + " is not a run-time Quarkus setting (misspelt, or fixed at build time)");
@@ -357,11 +535,11 @@ class ManifestsTest {
             assertFalse(text.replaceAll("\\s", "").contains(probe), r + ": content of keys-dev/" + devFile + " inline");
         }
         for (JsonNode w : workloads(r)) {
-            for (JsonNode c : pod(w).path("containers")) {
+            for (JsonNode c : allContainers(w)) {
                 for (JsonNode e : c.path("env")) {
                     String name = e.path("name").asText();
                     boolean secretish = name.matches(".*(PASSWORD|SECRET|TOKEN|PRIVATE|MASTER_KEY_VALUE|PUBLICKEY)$")
-                            || name.equals("POSTGRES_USER") || name.endsWith("_USERNAME");
+                            || name.equals("POSTGRES_USER") || name.equals("PGUSER") || name.endsWith("_USER") || name.endsWith("_USERNAME");
                     if (secretish) {
                         assertTrue(e.path("valueFrom").has("secretKeyRef"), r + ": " + name + " must come from a Secret, not inline");
                     }
@@ -372,7 +550,8 @@ class ManifestsTest {
     }
 
     static Set<String> expectedSecrets(Rendering r) {
-        Set<String> names = new TreeSet<>(Set.of("cardvault-db-app", "cardvault-jwt", "cardvault-master-key", "cardvault-tls"));
+        Set<String> names = new TreeSet<>(Set.of("cardvault-db-app", "cardvault-db-runtime", "cardvault-jwt", "cardvault-master-key",
+                "cardvault-tls"));
         if (r.prod()) {
             names.add("cardvault-db-ca");
         }
@@ -557,7 +736,7 @@ class ManifestsTest {
             ObjectNode cluster = r.one("Cluster", "cardvault-db");
             JsonNode spec = cluster.path("spec");
             Set<String> known = Set.of("instances", "imageName", "primaryUpdateStrategy", "bootstrap", "enableSuperuserAccess",
-                    "postgresql", "inheritedMetadata", "affinity", "storage", "walStorage", "resources");
+                    "managed", "postgresql", "inheritedMetadata", "affinity", "storage", "walStorage", "resources");
             spec.fieldNames().forEachRemaining(f -> assertTrue(known.contains(f), "unchecked Cluster field " + f));
             assertEquals(3, spec.path("instances").asInt());
             JsonNode sync = spec.path("postgresql").path("synchronous");
@@ -582,7 +761,7 @@ class ManifestsTest {
     @MethodSource("renderings")
     void images_haveAnExplicitVersion_neverLatest(Rendering r) {
         for (JsonNode w : workloads(r)) {
-            for (JsonNode c : pod(w).path("containers")) {
+            for (JsonNode c : allContainers(w)) {
                 String image = c.path("image").asText();
                 assertTrue(image.contains("/"), r + ": image without a registry path " + image);
                 String tag = image.contains("@") ? image.substring(image.indexOf('@') + 1)

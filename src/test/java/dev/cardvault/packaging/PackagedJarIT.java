@@ -156,7 +156,7 @@ class PackagedJarIT {
                     "QUARKUS_HTTP_PORT", Integer.toString(freePort()),
                     "QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://" + host,
                     "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://" + host,
-                    "QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgresServer.USER,
+                    "QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgresServer.OWNER,
                     "MP_JWT_VERIFY_PUBLICKEY_LOCATION", TestJwt.devKeysDir().resolve("jwt-public.pem").toString(),
                     "MP_JWT_VERIFY_ISSUER", "https://idp.example/issuer"), log);
             assertTrue(p.waitFor(90, TimeUnit.SECONDS), "prod start with dev keys did not exit");
@@ -166,6 +166,41 @@ class PackagedJarIT {
             assertTrue(out.contains("keys-dev"), out);
             assertTrue(out.contains("mp.jwt.verify.publickey.location"), out);
             assertTrue(out.contains("mp.jwt.verify.audiences"), out);
+        }
+    }
+
+    @Test
+    void prodProfile_connectingAsTheSchemaOwner_refusesToStart_andSaysWhichRoleToUse() throws Exception {
+        Path log = workDir.resolve("prod-owner.log");
+        // Production key material of our own: only the database role is wrong here.
+        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        Path jwtKey = workDir.resolve("idp.pem");
+        Files.writeString(jwtKey, "-----BEGIN PUBLIC KEY-----\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(rsa.generateKeyPair().getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+        byte[] master = new byte[32];
+        new java.security.SecureRandom().nextBytes(master);
+        Path masterKey = workDir.resolve("master.key");
+        Files.writeString(masterKey, java.util.Base64.getEncoder().encodeToString(master));
+        try (EmbeddedPostgresServer db = EmbeddedPostgresServer.start(workDir.resolve("external-pg"), false, true)) {
+            String host = "localhost:" + db.port() + "/" + EmbeddedPostgresServer.DATABASE;
+            Process p = start(Map.of(
+                    "QUARKUS_PROFILE", "prod",
+                    "QUARKUS_HTTP_PORT", Integer.toString(freePort()),
+                    "QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://" + host,
+                    "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://" + host,
+                    "QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgresServer.OWNER,
+                    "MP_JWT_VERIFY_PUBLICKEY_LOCATION", jwtKey.toString(),
+                    "MP_JWT_VERIFY_ISSUER", "https://idp.example/issuer",
+                    "MP_JWT_VERIFY_AUDIENCES", "cardvault",
+                    "CARDVAULT_MASTER_KEY_FILE", masterKey.toString()), log);
+            assertTrue(p.waitFor(90, TimeUnit.SECONDS), "prod start as the schema owner did not exit");
+            String out = read(log);
+            assertNotEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("refuses to start in the prod profile: the database role \"" + EmbeddedPostgresServer.OWNER + "\""), out);
+            assertTrue(out.contains("owns schema public") && out.contains("quarkus.datasource.username")
+                    && out.contains("cardvault.migration.username"), out);
+            assertFalse(out.contains("Key hierarchy loaded"), "the service touched its keys before the role was checked");
         }
     }
 

@@ -12,6 +12,7 @@ public final class Db {
     private Db() {
     }
 
+    /** As the service's runtime role (quarkus.datasource.username): owns nothing, holds only the migrations' grants. */
     public static Connection connect() throws SQLException {
         var config = ConfigProvider.getConfig();
         String url = config.getValue("quarkus.datasource.jdbc.url", String.class);
@@ -20,15 +21,16 @@ public final class Db {
         return DriverManager.getConnection(url, user, password);
     }
 
-    /** A connection as the schema owner (the role migrations run as), for tests of what only it may do. */
+    /** As the schema owner, the role the migrations run as (cardvault.migration.username, else the service's). */
     public static Connection owner() throws SQLException {
         var config = ConfigProvider.getConfig();
+        var user = config.getOptionalValue("cardvault.migration.username", String.class);
+        if (user.isEmpty()) {
+            return connect();
+        }
         String url = config.getValue("quarkus.datasource.jdbc.url", String.class);
-        String user = config.getOptionalValue("cardvault.migration.username", String.class)
-                .or(() -> config.getOptionalValue("quarkus.datasource.username", String.class)).orElse("cardvault");
-        String password = config.getOptionalValue("cardvault.migration.password", String.class)
-                .or(() -> config.getOptionalValue("quarkus.datasource.password", String.class)).orElse("");
-        return DriverManager.getConnection(url, user, password);
+        return DriverManager.getConnection(url, user.get(),
+                config.getOptionalValue("cardvault.migration.password", String.class).orElse(""));
     }
 
     /** The single number a query answers (e.g. a count), as the superuser. */

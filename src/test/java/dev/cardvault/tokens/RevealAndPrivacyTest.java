@@ -213,7 +213,7 @@ class RevealAndPrivacyTest {
     void revealWhoseAuditWriteFails_is503_andCarriesNoPan() throws Exception {
         String pan = TestCards.randomVisa();
         String token = Api.tokenized("acme", card(pan, "RANDOM", false));
-        try (Connection c = Db.connect(); Statement s = c.createStatement()) {
+        try (Connection c = Db.owner(); Statement s = c.createStatement()) {
             s.execute("ALTER TABLE audit_event ADD CONSTRAINT test_refuse_reveal CHECK (type <> 'DETOKENIZED') NOT VALID");
         }
         try {
@@ -224,7 +224,7 @@ class RevealAndPrivacyTest {
             many.then().statusCode(503);
             assertFalse(many.asString().contains(pan));
         } finally {
-            try (Connection c = Db.connect(); Statement s = c.createStatement()) {
+            try (Connection c = Db.owner(); Statement s = c.createStatement()) {
                 s.execute("ALTER TABLE audit_event DROP CONSTRAINT test_refuse_reveal");
             }
         }
