@@ -136,7 +136,8 @@ class ContainerIT {
                 migration.destroyForcibly();
             }
             String migrated = read(migrateLog);
-            assertEquals(0, migration.exitValue(), () -> "the init container failed:\n" + migrated);
+            assertEquals(0, migration.exitValue(), () -> "the init container failed" + (migration.exitValue() == 143
+                    ? " (143: the JVM was sent SIGTERM, by nothing in this test)" : "") + ":\n" + migrated);
             assertTrue(migrated.contains("Successfully applied") && migrated.contains("Executing SQL callback: afterMigrate"), migrated);
             assertFalse(migrated.contains(" ERROR "), migrated);
             try (Connection c = db.superuserConnection(); Statement s = c.createStatement();
