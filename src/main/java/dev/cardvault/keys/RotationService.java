@@ -3,7 +3,9 @@ package dev.cardvault.keys;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -15,6 +17,7 @@ import org.jboss.logging.Logger;
 
 import dev.cardvault.audit.Audit;
 import dev.cardvault.audit.AuditContext;
+import dev.cardvault.audit.AuditEvent;
 import dev.cardvault.audit.AuditType;
 import dev.cardvault.audit.Outcome;
 import dev.cardvault.errors.InvalidRequest;
@@ -94,7 +97,7 @@ public class RotationService {
         }
         return rotations.expireIfDue(id)
                 // The approval (and, with the last one, the new KEK) and its event commit together.
-                .flatMap(v -> audit.recordAtomically(tx -> rotations.find(tx, id, true).flatMap(found -> {
+                .flatMap(v -> audit.recordAllAtomically(tx -> rotations.find(tx, id, true).flatMap(found -> {
                     Rotation r = found.orElseThrow(RotationRefused::notFound);
                     if (r.requestedBy().equals(who.subject())) {
                         throw new RotationRefused(RotationRefused.Reason.SELF_APPROVAL,
@@ -111,7 +114,7 @@ public class RotationService {
                         return rotations.addApproval(tx, id, who.subject());
                     }
                     return rotations.activate(tx, id, who.subject(), masterKey.wrapNewKey(), masterKey.id());
-                }), r -> who.event(AuditType.KEY_ROTATION_APPROVED, Outcome.SUCCESS, r.id(), "requestedBy:" + r.requestedBy())))
+                }), r -> approvalEvents(who, r)))
                 .onFailure(RotationRefused.class).call(e -> audit.record(who.event(AuditType.KEY_ROTATION_APPROVED,
                         ((RotationRefused) e).reason() == RotationRefused.Reason.NOT_FOUND ? Outcome.FAILED : Outcome.DENIED, id, null))
                         .onFailure().recoverWithNull())
@@ -123,6 +126,18 @@ public class RotationService {
                             r.id(), r.toVersion(), r.fromVersion(), r.total());
                     return keks.reload();
                 });
+    }
+
+    /** The approval; with the last one also the new KEK and the rollover of every active data key. */
+    private static List<AuditEvent> approvalEvents(AuditContext who, Rotation r) {
+        List<AuditEvent> events = new ArrayList<>();
+        events.add(who.event(AuditType.KEY_ROTATION_APPROVED, Outcome.SUCCESS, r.id(), "requestedBy:" + r.requestedBy()));
+        if (Rotation.REWRAPPING.equals(r.state())) {
+            events.add(who.event(AuditType.KEY_CREATED, Outcome.SUCCESS, r.id(), null).withDetail("key=kek-v" + r.toVersion()));
+            events.add(who.event(AuditType.DATA_KEY_ROLLED, Outcome.SUCCESS, r.id(), null)
+                    .withDetail("keys=every active data key kek=v" + r.fromVersion()));
+        }
+        return events;
     }
 
     public Uni<Optional<Rotation>> find(String id) {

@@ -152,6 +152,10 @@ class KeyRotationTest {
                 && "bob-custodian".equals(e.get("subject")) && "requestedBy:alice-custodian".equals(e.get("purpose"))));
         assertTrue(events.stream().anyMatch(e -> "KEY_ROTATION_COMPLETED".equals(e.get("type"))
                 && ((String) e.get("purpose")).contains("approvedBy:bob-custodian")));
+        // The approval made a KEK version and rolled every active data key over, in the same commit.
+        assertTrue(events.stream().anyMatch(e -> "KEY_CREATED".equals(e.get("type")) && "bob-custodian".equals(e.get("subject"))
+                && String.valueOf(e.get("detail")).matches("key=kek-v\\d+")), "no KEY_CREATED for the new KEK");
+        assertTrue(events.stream().anyMatch(e -> "DATA_KEY_ROLLED".equals(e.get("type"))), "no DATA_KEY_ROLLED for the approval");
         // Completion destroyed the old KEK's material, and says so in the same commit.
         assertTrue(events.stream().anyMatch(e -> "KEK_RETIRED".equals(e.get("type"))
                 && String.valueOf(e.get("detail")).matches("key=kek-v\\d+ material=destroyed")), "no KEK_RETIRED event for the rotation");
