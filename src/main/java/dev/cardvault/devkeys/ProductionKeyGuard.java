@@ -24,15 +24,22 @@ import io.quarkus.runtime.configuration.ConfigUtils;
 @ApplicationScoped
 public class ProductionKeyGuard {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ProductionKeyGuard.class);
+
     // Before anything else observes start-up: the key hierarchy must not touch a dev master key in prod.
     void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) {
         if (!ConfigUtils.getProfiles().contains("prod")) {
             return;
         }
-        List<String> problems = check(ConfigProvider.getConfig());
+        Config config = ConfigProvider.getConfig();
+        List<String> problems = check(config);
         if (!problems.isEmpty()) {
             throw new IllegalStateException("CardVault refuses to start in the prod profile:\n - "
                     + String.join("\n - ", problems));
+        }
+        if ("file".equals(config.getOptionalValue(MasterKeyProducer.SOURCE, String.class).orElse("file"))) {
+            LOG.warn("The master key comes from a file or a value (cardvault.master-key.allow-file=true): whoever can read "
+                    + "that secret holds every card. Move it into an HSM (cardvault.master-key.source=pkcs11).");
         }
     }
 
@@ -57,6 +64,37 @@ public class ProductionKeyGuard {
                         + "provider's public key instead");
             }
         });
+        String source = config.getOptionalValue(MasterKeyProducer.SOURCE, String.class).orElse("file");
+        if ("pkcs11".equals(source)) {
+            for (String setting : List.of("library", "pin-file")) {
+                if (config.getOptionalValue("cardvault.master-key.pkcs11." + setting, String.class).isEmpty()) {
+                    problems.add("cardvault.master-key.source is pkcs11 but cardvault.master-key.pkcs11." + setting + " is not set");
+                }
+            }
+        } else if ("file".equals(source)) {
+            fileMasterKey(config, problems);
+        } else {
+            problems.add(MasterKeyProducer.SOURCE + " must be file or pkcs11");
+        }
+        if (config.getOptionalValue("mp.jwt.verify.audiences", String.class).filter(a -> !a.isBlank()).isEmpty()) {
+            problems.add("no token audience is configured: set mp.jwt.verify.audiences (MP_JWT_VERIFY_AUDIENCES) to the "
+                    + "audience your identity provider issues CardVault tokens for, so tokens minted for other services "
+                    + "are refused");
+        }
+        if (config.getOptionalValue("mp.jwt.verify.issuer", String.class).isEmpty()) {
+            problems.add("no token issuer is configured: set mp.jwt.verify.issuer (MP_JWT_VERIFY_ISSUER) to your "
+                    + "identity provider's issuer URL");
+        }
+        return problems;
+    }
+
+    /** A master key from a file or a value: in prod only knowingly, and never the development key. */
+    private static void fileMasterKey(Config config, List<String> problems) {
+        if (!config.getOptionalValue(MasterKeyProducer.ALLOW_FILE, Boolean.class).orElse(false)) {
+            problems.add("the master key would come from a file or a value (cardvault.master-key.source=file): whoever can "
+                    + "read that secret holds every card. Keep it in an HSM (cardvault.master-key.source=pkcs11, see "
+                    + "docs/keys.md), or accept the risk knowingly with cardvault.master-key.allow-file=true");
+        }
         Optional<String> masterFile = config.getOptionalValue("cardvault.master-key.file", String.class);
         Optional<String> masterValue = config.getOptionalValue("cardvault.master-key.value", String.class);
         if (masterFile.isEmpty() && masterValue.isEmpty()) {
@@ -77,15 +115,5 @@ public class ProductionKeyGuard {
                 problems.add(e.getMessage()); // names the setting and the rule, never key material
             }
         }
-        if (config.getOptionalValue("mp.jwt.verify.audiences", String.class).filter(a -> !a.isBlank()).isEmpty()) {
-            problems.add("no token audience is configured: set mp.jwt.verify.audiences (MP_JWT_VERIFY_AUDIENCES) to the "
-                    + "audience your identity provider issues CardVault tokens for, so tokens minted for other services "
-                    + "are refused");
-        }
-        if (config.getOptionalValue("mp.jwt.verify.issuer", String.class).isEmpty()) {
-            problems.add("no token issuer is configured: set mp.jwt.verify.issuer (MP_JWT_VERIFY_ISSUER) to your "
-                    + "identity provider's issuer URL");
-        }
-        return problems;
     }
 }

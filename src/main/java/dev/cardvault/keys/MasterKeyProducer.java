@@ -25,10 +25,45 @@ public class MasterKeyProducer {
     @ConfigProperty(name = VALUE)
     Optional<String> value;
 
+    public static final String SOURCE = "cardvault.master-key.source";
+    public static final String ALLOW_FILE = "cardvault.master-key.allow-file";
+    static final String PKCS11 = "cardvault.master-key.pkcs11.";
+
+    @ConfigProperty(name = SOURCE, defaultValue = "file")
+    String source;
+
+    @ConfigProperty(name = PKCS11 + "library")
+    Optional<String> library;
+
+    @ConfigProperty(name = PKCS11 + "slot")
+    Optional<Long> slot;
+
+    @ConfigProperty(name = PKCS11 + "slot-list-index")
+    Optional<Integer> slotListIndex;
+
+    @ConfigProperty(name = PKCS11 + "pin-file")
+    Optional<String> pinFile;
+
+    @ConfigProperty(name = PKCS11 + "key-label", defaultValue = "cardvault-master")
+    String keyLabel;
+
+    @ConfigProperty(name = PKCS11 + "create-if-missing", defaultValue = "false")
+    boolean createIfMissing;
+
     @Produces
     @Singleton
     MasterKey masterKey() {
-        return load(file, value);
+        return switch (source) {
+            case "file" -> load(file, value);
+            case "pkcs11" -> Pkcs11MasterKey.open(new Pkcs11MasterKey.Settings(
+                    library.orElseThrow(() -> new IllegalStateException("Set " + PKCS11 + "library to the token's PKCS#11 "
+                            + "library (for SoftHSM2: /usr/lib/softhsm/libsofthsm2.so)")),
+                    slot, slotListIndex,
+                    Path.of(pinFile.orElseThrow(() -> new IllegalStateException("Set " + PKCS11 + "pin-file to a file holding "
+                            + "the token user's PIN"))),
+                    keyLabel, createIfMissing));
+            default -> throw new IllegalStateException(SOURCE + " must be file or pkcs11");
+        };
     }
 
     /** The master key these settings name; fails, saying what to configure, when they name none or both. */

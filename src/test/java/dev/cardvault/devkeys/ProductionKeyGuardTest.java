@@ -37,8 +37,12 @@ class ProductionKeyGuardTest {
         if (!props.containsKey("none") && !props.containsKey("no-audience")) {
             all.putIfAbsent("mp.jwt.verify.audiences", "cardvault");
         }
+        if (!props.containsKey("none") && !props.containsKey("no-allow-file")) {
+            all.putIfAbsent("cardvault.master-key.allow-file", "true");
+        }
         all.remove("none");
         all.remove("no-audience");
+        all.remove("no-allow-file");
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withSources(new PropertiesConfigSource(all, "test", 300)).build();
         return ProductionKeyGuard.check(config);
@@ -84,7 +88,8 @@ class ProductionKeyGuardTest {
     @Test
     void check_nothingConfigured_refusedNamingTheSettings() {
         List<String> problems = check(Map.of("none", ""));
-        assertEquals(4, problems.size(), problems.toString());
+        assertEquals(5, problems.size(), problems.toString());
+        assertTrue(String.join(" ", problems).contains("cardvault.master-key.source=pkcs11"));
         assertTrue(String.join(" ", problems).contains("mp.jwt.verify.audiences"));
         assertTrue(String.join(" ", problems).contains("cardvault.master-key.file"));
         assertTrue(String.join(" ", problems).contains("mp.jwt.verify.publickey.location"));
@@ -148,5 +153,33 @@ class ProductionKeyGuardTest {
                 "DevMaterial.MASTER_KEY_ID is stale: it must be the id of keys-dev/master.key");
         String pem = Files.readString(TestJwt.devKeysDir().resolve("jwt-public.pem"));
         assertTrue(DevMaterial.isDevContent(pem), "DevMaterial.FINGERPRINTS is stale: regenerate it from keys-dev/");
+    }
+
+    @Test
+    void check_fileMasterKey_refusedUnlessAllowedKnowingly_andPkcs11NeedsItsSettings() throws Exception {
+        Map<String, String> base = Map.of("mp.jwt.verify.publickey.location", realProviderKey().toString(),
+                "mp.jwt.verify.issuer", "https://idp.example");
+        Map<String, String> notAllowed = new java.util.HashMap<>(base);
+        notAllowed.put("no-allow-file", "");
+        List<String> problems = check(notAllowed);
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("cardvault.master-key.source=pkcs11") && problems.get(0).contains("allow-file=true"));
+        assertEquals(List.of(), check(base));
+
+        Map<String, String> hsm = new java.util.HashMap<>(base);
+        hsm.put("cardvault.master-key.source", "pkcs11");
+        hsm.put("no-allow-file", "");
+        hsm.put("cardvault.master-key.file", "unused");
+        List<String> missing = check(hsm);
+        assertEquals(2, missing.size(), missing.toString());
+        assertTrue(String.join(" ", missing).contains("cardvault.master-key.pkcs11.library"));
+        assertTrue(String.join(" ", missing).contains("cardvault.master-key.pkcs11.pin-file"));
+        hsm.put("cardvault.master-key.pkcs11.library", "/usr/lib/softhsm/libsofthsm2.so");
+        hsm.put("cardvault.master-key.pkcs11.pin-file", "/run/secrets/hsm/pin");
+        assertEquals(List.of(), check(hsm));
+
+        Map<String, String> unknown = new java.util.HashMap<>(base);
+        unknown.put("cardvault.master-key.source", "vault");
+        assertTrue(check(unknown).get(0).contains("must be file or pkcs11"));
     }
 }

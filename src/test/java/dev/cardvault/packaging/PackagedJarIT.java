@@ -193,7 +193,8 @@ class PackagedJarIT {
                     "MP_JWT_VERIFY_PUBLICKEY_LOCATION", jwtKey.toString(),
                     "MP_JWT_VERIFY_ISSUER", "https://idp.example/issuer",
                     "MP_JWT_VERIFY_AUDIENCES", "cardvault",
-                    "CARDVAULT_MASTER_KEY_FILE", masterKey.toString()), log);
+                    "CARDVAULT_MASTER_KEY_FILE", masterKey.toString(),
+                    "CARDVAULT_MASTER_KEY_ALLOW_FILE", "true"), log);
             assertTrue(p.waitFor(90, TimeUnit.SECONDS), "prod start as the schema owner did not exit");
             String out = read(log);
             assertNotEquals(0, p.exitValue(), out);
@@ -265,5 +266,76 @@ class PackagedJarIT {
             third.waitFor(60, TimeUnit.SECONDS);
         }
         assertFalse(Files.exists(dataDir.resolve("postmaster.pid")));
+    }
+
+    @Test
+    void hsmMasterKey_isGeneratedInsideSoftHsm_neverLeavesIt_andSurvivesAReopen() throws Exception {
+        dev.cardvault.testsupport.SoftHsm hsm = dev.cardvault.testsupport.SoftHsm.init(workDir.resolve("hsm"), "cardvault-probe");
+        Path wrapped = workDir.resolve("wrapped.bin");
+        String created = probe(hsm, "create", wrapped);
+        assertTrue(created.contains("roundtrip same"), created);
+        assertTrue(created.contains("encoded none"), created);
+        assertTrue(created.contains("wrap-export refused"), created);
+        assertTrue(created.contains("keyspec-export refused"), created);
+        String id = created.lines().filter(l -> l.startsWith("id ")).findFirst().orElseThrow();
+        // A new process, a new session: the same key in the token unwraps what the first one wrapped.
+        String reopened = probe(hsm, "reopen", wrapped);
+        assertTrue(reopened.contains(id), reopened);
+        assertTrue(reopened.contains("reopen unwrapped"), reopened);
+        assertTrue(reopened.contains("tampered refused"), reopened);
+    }
+
+    private static String probe(dev.cardvault.testsupport.SoftHsm hsm, String mode, Path wrapped) throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.cardvault.keys.Pkcs11Probe",
+                dev.cardvault.testsupport.SoftHsm.LIBRARY.toString(), Long.toString(hsm.slot()), hsm.pinFile().toString(), mode,
+                wrapped.toString()).redirectErrorStream(true);
+        pb.environment().putAll(hsm.env());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "probe did not finish");
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    @Test
+    void hsmSource_tokenizesAndReveals_andARestartKeepsTheData() throws Exception {
+        dev.cardvault.testsupport.SoftHsm hsm = dev.cardvault.testsupport.SoftHsm.init(workDir.resolve("hsm"), "cardvault-it");
+        int port = freePort();
+        HttpApi api = HttpApi.at(port);
+        Map<String, String> env = new java.util.HashMap<>(hsm.serviceEnv(true));
+        env.put("QUARKUS_PROFILE", "dev");
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        Path log1 = workDir.resolve("hsm1.log");
+        Process first = start(env, log1);
+        String pan = dev.cardvault.testsupport.TestCards.randomVisa();
+        String token;
+        try {
+            awaitReady(first, port, log1);
+            assertTrue(read(log1).contains("in PKCS#11 token"), "not the PKCS#11 master key");
+            token = api.json("POST", "/v1/tokens", Api.agent("hsm"), Api.card(pan).put("expYear", 2040).encode(), 201)
+                    .getString("token");
+            assertTrue(pan.equals(reveal(api, token)), "the card did not reveal"); // no card number in failure output
+        } finally {
+            first.destroy();
+            first.waitFor(60, TimeUnit.SECONDS);
+        }
+        // Restart: the key must now be found, not created.
+        env.putAll(hsm.serviceEnv(false));
+        Path log2 = workDir.resolve("hsm2.log");
+        Process second = start(env, log2);
+        try {
+            awaitReady(second, port, log2);
+            assertTrue(pan.equals(reveal(api, token)), "the card did not reveal after the restart");
+        } finally {
+            second.destroy();
+            second.waitFor(60, TimeUnit.SECONDS);
+        }
+        assertFalse(read(log1).contains(Files.readString(hsm.pinFile()).strip()), "the PIN reached the log");
+    }
+
+    private static String reveal(HttpApi api, String token) {
+        String billing = Api.bearer("billing", "hsm", "detokenizer");
+        return api.json("POST", "/v1/tokens/" + token + "/detokenize", billing, "{\"purpose\":\"REFUND\"}", 200).getString("pan");
     }
 }
