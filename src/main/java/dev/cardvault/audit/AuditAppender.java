@@ -277,7 +277,8 @@ public class AuditAppender {
         Object[] results = new Object[n];
         if (n == 1 && batch.get(0).exclusive()) {
             Pending p = batch.get(0);
-            return p.work().apply(tx).onFailure().transform(ChangeRefused::new).map(r -> {
+            // deferred: a change that throws instead of failing its Uni is refused the same way
+            return Uni.createFrom().deferred(() -> p.work().apply(tx)).onFailure().transform(ChangeRefused::new).map(r -> {
                 results[0] = r;
                 events.set(0, p.eventsOf().apply(r));
                 return new Changed(events, results);
