@@ -208,11 +208,9 @@ public class AuditAppender {
         repository.inTransaction(tx -> (startChain ? chainStarted(tx) : Uni.createFrom().<AuditEvent> nullItem())
                 .flatMap(opening -> changes(tx, batch).flatMap(changed -> {
                     List<AuditEvent> events = new ArrayList<>(n + 1);
-                    if (opening != null) {
-                        events.add(opening);
-                    }
                     List<Instant> times = new ArrayList<>(n + 1);
                     if (opening != null) {
+                        events.add(opening);
                         times.add(now());
                     }
                     for (int i = 0; i < n; i++) {

@@ -47,10 +47,14 @@ public final class AuditChain {
 
     /** The plain SHA-256 hash of the first form (no key, no detail). */
     static String legacyHash(Fields f) {
+        return HexFormat.of().formatHex(sha256().digest(encode(V1, f.prevHash(), f.chain(), Long.toString(f.chainSeq()),
+                micros(f.at()), f.type(), f.subject(), f.tenant(), f.token(), f.purpose(), f.outcome(), f.sourceIp(), f.requestId())));
+    }
+
+    /** A fresh SHA-256 digest: event hashes of the first form, checkpoint and export digests. */
+    static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(encode(V1, f.prevHash(), f.chain(),
-                    Long.toString(f.chainSeq()), micros(f.at()), f.type(), f.subject(), f.tenant(), f.token(), f.purpose(),
-                    f.outcome(), f.sourceIp(), f.requestId())));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 missing", e);
         }

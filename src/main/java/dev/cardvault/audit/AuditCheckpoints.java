@@ -8,7 +8,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import dev.cardvault.crypto.Ed25519;
+import dev.cardvault.database.AdvisoryLock;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -34,8 +34,8 @@ public class AuditCheckpoints {
     @Inject
     AuditKeys keys;
 
-    /** A signed checkpoint. */
-    public record Signed(long id, CheckpointPayload payload, byte[] signature) {
+    /** A signed checkpoint as stored, and how many chain heads it signs. */
+    public record Signed(AuditRepository.Checkpoint checkpoint, int heads) {
     }
 
     @Scheduled(identity = "audit-checkpoint", every = "${cardvault.audit.checkpoint-interval:1m}",
@@ -56,42 +56,26 @@ public class AuditCheckpoints {
      * wait for it); its CHECKPOINT_SIGNED event follows.
      */
     public Uni<Optional<Signed>> sign(AuditContext who, boolean always) {
-        return repository.separately(tx -> lock(tx).flatMap(v -> repository.latestCheckpoint(tx)).flatMap(latest -> {
+        return repository.inTransaction(tx -> AdvisoryLock.forTransaction(tx, LOCK_KEY).flatMap(v -> repository.latestCheckpoint(tx)).flatMap(latest -> {
             Uni<Boolean> due = always || latest.isEmpty() ? Uni.createFrom().item(true)
                     : repository.activitySince(tx, latest.get().uptoSeq());
             return due.flatMap(d -> !d ? Uni.createFrom().item(Optional.<Signed> empty()) : build(tx, latest));
         })).call(signed -> signed.isEmpty() ? Uni.createFrom().voidItem()
                 : audit.record(who.event(AuditType.CHECKPOINT_SIGNED, Outcome.SUCCESS, null, null).withDetail("checkpoint="
-                        + signed.get().id() + " upto=" + signed.get().payload().upto() + " heads=" + signed.get().payload().heads().size())));
-    }
-
-    private Uni<Void> lock(SqlClient tx) {
-        return tx.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(io.vertx.mutiny.sqlclient.Tuple.of(LOCK_KEY))
-                .replaceWithVoid();
+                        + signed.get().checkpoint().id() + " upto=" + signed.get().checkpoint().uptoSeq() + " heads=" + signed.get().heads())));
     }
 
     private Uni<Optional<Signed>> build(SqlClient tx, Optional<AuditRepository.Checkpoint> latest) {
         long after = latest.map(c -> Math.max(0, c.uptoSeq() - AuditAppender.LINK_MARGIN)).orElse(0L);
-        return tx.preparedQuery("SELECT coalesce(max(seq), 0) AS s FROM audit_event").execute()
-                .map(rows -> rows.iterator().next().getLong("s"))
-                .flatMap(upto -> repository.headsAfter(tx, after).flatMap(heads -> {
-                    Instant at = AuditChain.truncate(Instant.now());
-                    CheckpointPayload payload = new CheckpointPayload(at, upto,
-                            latest.map(c -> CheckpointPayload.digest(c.payload())).orElse(CheckpointPayload.NONE),
-                            keys.signingKeyId(), heads);
-                    String text = payload.render();
-                    byte[] signature = keys.sign(CheckpointPayload.bytes(text));
-                    return repository.insertCheckpoint(tx, at, upto, keys.signingKeyId(), text, signature)
-                            .map(id -> Optional.of(new Signed(id, payload, signature)));
-                }));
-    }
-
-    /** Whether the checkpoint's signature verifies under its key. */
-    public boolean verifies(AuditRepository.Checkpoint c) {
-        try {
-            return Ed25519.verify(keys.publicKey(c.keyId()), CheckpointPayload.bytes(c.payload()), c.signature());
-        } catch (IllegalStateException unknownKey) {
-            return false;
-        }
+        return repository.highestSeq(tx).flatMap(upto -> repository.headsAfter(tx, after).flatMap(heads -> {
+            Instant at = AuditChain.truncate(Instant.now());
+            CheckpointPayload payload = new CheckpointPayload(at, upto,
+                    latest.map(c -> CheckpointPayload.digest(c.payload())).orElse(CheckpointPayload.NONE), keys.signingKeyId(), heads);
+            String text = payload.render();
+            byte[] signature = keys.sign(CheckpointPayload.bytes(text));
+            return repository.insertCheckpoint(tx, at, upto, keys.signingKeyId(), text, signature)
+                    .map(id -> Optional.of(new Signed(new AuditRepository.Checkpoint(id, at.atOffset(java.time.ZoneOffset.UTC), upto,
+                            keys.signingKeyId(), text, signature), heads.size())));
+        }));
     }
 }

@@ -87,11 +87,6 @@ public class AuditRepository {
         return pool.withTransaction(work);
     }
 
-    /** A transaction of its own, outside the appender's batches. */
-    <T> Uni<T> separately(Function<SqlConnection, Uni<T>> work) {
-        return pool.withTransaction(work);
-    }
-
     /** One statement for the whole batch (inside the batch's transaction: one commit), rows in chain order. */
     Uni<Void> insert(SqlClient client, Batch b) {
         return client.preparedQuery(INSERT)
@@ -111,7 +106,11 @@ public class AuditRepository {
 
     /** The position of the newest event, 0 for an empty trail. */
     public Uni<Long> highestSeq() {
-        return pool.preparedQuery("SELECT coalesce(max(seq), 0) AS s FROM audit_event").execute()
+        return highestSeq(pool);
+    }
+
+    Uni<Long> highestSeq(SqlClient client) {
+        return client.preparedQuery("SELECT coalesce(max(seq), 0) AS s FROM audit_event").execute()
                 .map(rows -> rows.iterator().next().getLong("s"));
     }
 
@@ -139,11 +138,7 @@ public class AuditRepository {
         return client.preparedQuery("SELECT e.chain, e.chain_seq, e.hash FROM (SELECT chain, max(chain_seq) AS m FROM audit_event "
                 + "WHERE seq > $1 GROUP BY chain) h JOIN audit_event e ON e.chain = h.chain AND e.chain_seq = h.m")
                 .execute(Tuple.of(afterSeq))
-                .map(rows -> {
-                    List<Head> out = new ArrayList<>(rows.size());
-                    rows.forEach(r -> out.add(new Head(r.getString("chain"), r.getLong("chain_seq"), r.getString("hash"))));
-                    return out;
-                });
+                .map(AuditRepository::heads);
     }
 
     Uni<Optional<Checkpoint>> latestCheckpoint(SqlClient client) {
@@ -175,11 +170,7 @@ public class AuditRepository {
     public Uni<List<Checkpoint>> checkpoints(long afterId, int limit) {
         return pool.preparedQuery("SELECT id, at, upto_seq, key_id, payload, signature FROM audit_checkpoint WHERE id > $1 "
                 + "ORDER BY id LIMIT $2").execute(Tuple.of(afterId, limit))
-                .map(rows -> {
-                    List<Checkpoint> out = new ArrayList<>(rows.size());
-                    rows.forEach(r -> out.add(checkpoint(r)));
-                    return out;
-                });
+                .map(AuditRepository::checkpoints);
     }
 
     /** Checkpoints signed in {@code [from, to)} and the first one after it (it vouches for the end of the period). */
@@ -188,22 +179,14 @@ public class AuditRepository {
                 + "WHERE at >= $1 AND at < $2) UNION ALL (SELECT id, at, upto_seq, key_id, payload, signature "
                 + "FROM audit_checkpoint WHERE at >= $2 ORDER BY id LIMIT 1) ORDER BY id")
                 .execute(Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC)))
-                .map(rows -> {
-                    List<Checkpoint> out = new ArrayList<>(rows.size());
-                    rows.forEach(r -> out.add(checkpoint(r)));
-                    return out;
-                });
+                .map(AuditRepository::checkpoints);
     }
 
     /** Each chain's newest anchor: where it continues after retired months. */
     Uni<List<Head>> anchors() {
         return pool.preparedQuery("SELECT DISTINCT ON (chain) chain, chain_seq, hash FROM audit_anchor ORDER BY chain, chain_seq DESC")
                 .execute()
-                .map(rows -> {
-                    List<Head> out = new ArrayList<>(rows.size());
-                    rows.forEach(r -> out.add(new Head(r.getString("chain"), r.getLong("chain_seq"), r.getString("hash"))));
-                    return out;
-                });
+                .map(AuditRepository::heads);
     }
 
     Uni<Void> insertExport(SqlClient tx, String id, Instant from, Instant to, long events, String digest, byte[] signature,
@@ -213,6 +196,18 @@ public class AuditRepository {
                 .execute(Tuple.from(new Object[] { id, from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC), events, digest,
                         io.vertx.core.buffer.Buffer.buffer(signature), requestedBy }))
                 .replaceWithVoid();
+    }
+
+    private static List<Head> heads(RowSet<Row> rows) {
+        List<Head> out = new ArrayList<>(rows.size());
+        rows.forEach(r -> out.add(new Head(r.getString("chain"), r.getLong("chain_seq"), r.getString("hash"))));
+        return out;
+    }
+
+    private static List<Checkpoint> checkpoints(RowSet<Row> rows) {
+        List<Checkpoint> out = new ArrayList<>(rows.size());
+        rows.forEach(r -> out.add(checkpoint(r)));
+        return out;
     }
 
     private static Checkpoint checkpoint(Row r) {

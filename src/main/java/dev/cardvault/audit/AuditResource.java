@@ -143,6 +143,10 @@ public class AuditResource {
     }
 
     public record CheckpointView(long id, String at, long uptoSeq, String keyId, String payload, String signature) {
+        static CheckpointView of(AuditRepository.Checkpoint c) {
+            return new CheckpointView(c.id(), c.at().toInstant().toString(), c.uptoSeq(), c.keyId(), c.payload(),
+                    Base64.getEncoder().encodeToString(c.signature()));
+        }
     }
 
     public record CheckpointPage(List<CheckpointView> checkpoints, long nextAfterId) {
@@ -158,8 +162,7 @@ public class AuditResource {
         AuditContext ctx = auditContexts.current(caller.get());
         return checkpoints.sign(ctx, true).map(signed -> {
             AuditCheckpoints.Signed s = signed.orElseThrow(() -> new IllegalStateException("checkpoint not signed"));
-            return RestResponse.status(RestResponse.Status.CREATED, new CheckpointView(s.id(), s.payload().at().toString(),
-                    s.payload().upto(), s.payload().keyId(), s.payload().render(), Base64.getEncoder().encodeToString(s.signature())));
+            return RestResponse.status(RestResponse.Status.CREATED, CheckpointView.of(s.checkpoint()));
         });
     }
 
@@ -177,9 +180,7 @@ public class AuditResource {
         // No checkpoint is at such a position, and the page must not echo it: page on from the newest.
         Uni<CheckpointPage> page = CardShape.contains(Long.toString(afterId))
                 ? repository.highestCheckpointId().map(end -> new CheckpointPage(List.of(), end))
-                : repository.checkpoints(afterId, limit).map(list -> new CheckpointPage(list.stream().map(c -> new CheckpointView(c.id(),
-                        c.at().toInstant().toString(), c.uptoSeq(), c.keyId(), c.payload(),
-                        Base64.getEncoder().encodeToString(c.signature()))).toList(),
+                : repository.checkpoints(afterId, limit).map(list -> new CheckpointPage(list.stream().map(CheckpointView::of).toList(),
                         list.isEmpty() ? afterId : list.get(list.size() - 1).id()));
         return audit.record(ctx.event(AuditType.AUDIT_READ, Outcome.SUCCESS, null, "CHECKPOINTS")).flatMap(v -> page);
     }

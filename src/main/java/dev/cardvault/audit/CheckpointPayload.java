@@ -1,8 +1,6 @@
 package dev.cardvault.audit;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -68,15 +66,7 @@ public record CheckpointPayload(Instant at, long upto, String prev, String keyId
     }
 
     public static String digest(String payload) {
-        return sha256Hex(bytes(payload));
-    }
-
-    static String sha256Hex(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing", e);
-        }
+        return HexFormat.of().formatHex(AuditChain.sha256().digest(bytes(payload)));
     }
 
     private static String value(String line, String name) {

@@ -2,7 +2,6 @@ package dev.cardvault.audit;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -88,15 +87,7 @@ final class ExportFormat {
 
     /** SHA-256 over the lines written so far. */
     static final class Digest {
-        private final MessageDigest sha;
-
-        Digest() {
-            try {
-                sha = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-256 missing", e);
-            }
-        }
+        private final MessageDigest sha = AuditChain.sha256();
 
         void add(String line) {
             sha.update(line.getBytes(StandardCharsets.UTF_8));

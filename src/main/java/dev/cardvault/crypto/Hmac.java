@@ -12,14 +12,22 @@ import org.bouncycastle.crypto.params.KeyParameter;
 public final class Hmac {
 
     private final KeyParameter key;
+    // Keyed once per thread: init hashes the padded key twice, which every fingerprint and audit
+    // event would otherwise repeat; doFinal returns the MAC to its keyed start state.
+    private final ThreadLocal<HMac> keyed = ThreadLocal.withInitial(this::newMac);
 
     public Hmac(SecretKey key) {
         this.key = new KeyParameter(key.bytes(SecretAccess.grant()));
     }
 
-    public byte[] mac(byte[] message) {
+    private HMac newMac() {
         HMac h = new HMac(SHA256Digest.newInstance());
         h.init(key);
+        return h;
+    }
+
+    public byte[] mac(byte[] message) {
+        HMac h = keyed.get();
         h.update(message, 0, message.length);
         byte[] out = new byte[h.getMacSize()];
         h.doFinal(out, 0);

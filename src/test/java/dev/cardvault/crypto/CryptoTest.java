@@ -98,7 +98,18 @@ class CryptoTest {
         byte[] msg = "4111111111111111".getBytes(StandardCharsets.US_ASCII);
         Mac jdk = Mac.getInstance("HmacSHA256");
         jdk.init(new SecretKeySpec(root.bytes(SecretAccess.grant()), "HmacSHA256"));
-        assertArrayEquals(jdk.doFinal(msg), new Hmac(root).mac(msg));
+        Hmac hmac = new Hmac(root);
+        assertArrayEquals(jdk.doFinal(msg), hmac.mac(msg));
+        // One instance, reused on this thread and on others: every MAC starts from the key, none from the last message.
+        for (int i = 0; i < 3; i++) {
+            byte[] m = ("message " + i).getBytes(StandardCharsets.US_ASCII);
+            assertArrayEquals(jdk.doFinal(m), hmac.mac(m));
+        }
+        byte[][] fromOtherThread = new byte[1][];
+        Thread t = new Thread(() -> fromOtherThread[0] = hmac.mac(msg));
+        t.start();
+        t.join();
+        assertArrayEquals(jdk.doFinal(msg), fromOtherThread[0]);
 
         SecretKey a = Hmac.derive(root, "tenant:a");
         SecretKey a2 = Hmac.derive(root, "tenant:a");

@@ -146,19 +146,26 @@ class PackagedJarIT {
         assertFalse(Files.exists(workDir.resolve(".cardvault")), "an embedded database was started in prod");
     }
 
+    /** The prod profile on {@code db}, connecting as its owner, with {@code more} settings. */
+    private static Map<String, String> prodAsOwner(EmbeddedPostgresServer db, Map<String, String> more) throws IOException {
+        String host = "localhost:" + db.port() + "/" + EmbeddedPostgresServer.DATABASE;
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                "QUARKUS_PROFILE", "prod",
+                "QUARKUS_HTTP_PORT", Integer.toString(freePort()),
+                "QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://" + host,
+                "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://" + host,
+                "QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgresServer.OWNER,
+                "MP_JWT_VERIFY_ISSUER", "https://idp.example/issuer"));
+        env.putAll(more);
+        return env;
+    }
+
     @Test
     void prodProfile_withDevKeys_refusesToStart_andSaysWhatToConfigure() throws Exception {
         Path log = workDir.resolve("prod.log");
         try (EmbeddedPostgresServer db = EmbeddedPostgresServer.start(workDir.resolve("external-pg"), false, true)) {
-            String host = "localhost:" + db.port() + "/" + EmbeddedPostgresServer.DATABASE;
-            Process p = start(Map.of(
-                    "QUARKUS_PROFILE", "prod",
-                    "QUARKUS_HTTP_PORT", Integer.toString(freePort()),
-                    "QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://" + host,
-                    "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://" + host,
-                    "QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgresServer.OWNER,
-                    "MP_JWT_VERIFY_PUBLICKEY_LOCATION", TestJwt.devKeysDir().resolve("jwt-public.pem").toString(),
-                    "MP_JWT_VERIFY_ISSUER", "https://idp.example/issuer"), log);
+            Process p = start(prodAsOwner(db, Map.of(
+                    "MP_JWT_VERIFY_PUBLICKEY_LOCATION", TestJwt.devKeysDir().resolve("jwt-public.pem").toString())), log);
             assertTrue(p.waitFor(90, TimeUnit.SECONDS), "prod start with dev keys did not exit");
             String out = read(log);
             assertNotEquals(0, p.exitValue(), out);
@@ -183,18 +190,11 @@ class PackagedJarIT {
         Path masterKey = workDir.resolve("master.key");
         Files.writeString(masterKey, java.util.Base64.getEncoder().encodeToString(master));
         try (EmbeddedPostgresServer db = EmbeddedPostgresServer.start(workDir.resolve("external-pg"), false, true)) {
-            String host = "localhost:" + db.port() + "/" + EmbeddedPostgresServer.DATABASE;
-            Process p = start(Map.of(
-                    "QUARKUS_PROFILE", "prod",
-                    "QUARKUS_HTTP_PORT", Integer.toString(freePort()),
-                    "QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://" + host,
-                    "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://" + host,
-                    "QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgresServer.OWNER,
+            Process p = start(prodAsOwner(db, Map.of(
                     "MP_JWT_VERIFY_PUBLICKEY_LOCATION", jwtKey.toString(),
-                    "MP_JWT_VERIFY_ISSUER", "https://idp.example/issuer",
                     "MP_JWT_VERIFY_AUDIENCES", "cardvault",
                     "CARDVAULT_MASTER_KEY_FILE", masterKey.toString(),
-                    "CARDVAULT_MASTER_KEY_ALLOW_FILE", "true"), log);
+                    "CARDVAULT_MASTER_KEY_ALLOW_FILE", "true")), log);
             assertTrue(p.waitFor(90, TimeUnit.SECONDS), "prod start as the schema owner did not exit");
             String out = read(log);
             assertNotEquals(0, p.exitValue(), out);
