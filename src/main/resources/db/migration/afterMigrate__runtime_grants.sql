@@ -46,6 +46,8 @@ BEGIN
             ('audit_checkpoint',      'SELECT, INSERT'),
             ('audit_export',          'SELECT, INSERT'),
             ('audit_anchor',          'SELECT'),
+            ('audit_held',            'SELECT, INSERT, DELETE'),
+            ('seal_config',           'SELECT, INSERT'),
             ('flyway_schema_history', 'SELECT')
         ) AS g (tbl, privileges)
     LOOP

@@ -83,8 +83,53 @@ public class AuditRepository {
     @Inject
     Pool pool;
 
+    Pool pool() {
+        return pool;
+    }
+
     <T> Uni<T> inTransaction(Function<SqlConnection, Uni<T>> work) {
         return pool.withTransaction(work);
+    }
+
+    /** An event held while the service was sealed, with the time it happened. */
+    record HeldEvent(long id, Instant at, AuditEvent event) {
+    }
+
+    /** Holds events that cannot be chained now (the service is sealed), in the caller's transaction. */
+    Uni<Void> hold(SqlClient client, List<AuditEvent> events, Instant at) {
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (AuditEvent e : events) {
+            all = all.flatMap(v -> client.preparedQuery("INSERT INTO audit_held (at, type, subject, tenant, token, purpose, outcome, "
+                    + "source_ip, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                    .execute(Tuple.from(new Object[] { at.atOffset(java.time.ZoneOffset.UTC), e.type().name(), e.subject(),
+                            e.tenant(), e.token(), e.purpose(), e.outcome().name(), e.sourceIp(), e.requestId(), e.detail() }))
+                    .replaceWithVoid());
+        }
+        return all;
+    }
+
+    /**
+     * Takes (deletes) up to {@code limit} held events, oldest first. An instance releasing at the
+     * same time waits for this one's delete and then finds those rows gone: no event is chained twice.
+     * (No FOR UPDATE: that needs UPDATE, which the runtime role does not have on this table.)
+     */
+    Uni<List<HeldEvent>> takeHeld(SqlClient tx, int limit) {
+        return tx.preparedQuery("DELETE FROM audit_held WHERE id IN (SELECT id FROM audit_held ORDER BY id LIMIT $1) "
+                + "RETURNING id, at, type, subject, tenant, token, purpose, outcome, source_ip, "
+                + "request_id, detail").execute(Tuple.of(limit)).map(rows -> {
+                    List<HeldEvent> out = new java.util.ArrayList<>();
+                    rows.forEach(r -> out.add(new HeldEvent(r.getLong("id"), r.getOffsetDateTime("at").toInstant(),
+                            new AuditEvent(AuditType.valueOf(r.getString("type")), Outcome.valueOf(r.getString("outcome")),
+                                    r.getString("subject"), r.getString("tenant"), r.getString("token"), r.getString("purpose"),
+                                    r.getString("source_ip"), r.getString("request_id"), r.getString("detail")))));
+                    out.sort(java.util.Comparator.comparingLong(HeldEvent::id));
+                    return out;
+                });
+    }
+
+    /** Whether any event is held. */
+    Uni<Boolean> anyHeld() {
+        return pool.query("SELECT EXISTS (SELECT 1 FROM audit_held)").execute().map(rows -> rows.iterator().next().getBoolean(0));
     }
 
     /** One statement for the whole batch (inside the batch's transaction: one commit), rows in chain order. */

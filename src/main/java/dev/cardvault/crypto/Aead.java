@@ -12,4 +12,7 @@ public interface Aead {
 
     /** @throws DecryptionFailedException for any failure, the same exception whatever the cause */
     byte[] decrypt(byte[] ciphertext, byte[] associatedData) throws DecryptionFailedException;
+
+    /** Zeroes the key held in memory (best effort); any later use fails. */
+    void destroy();
 }

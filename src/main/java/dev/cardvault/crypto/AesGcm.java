@@ -19,6 +19,7 @@ public final class AesGcm implements Aead {
     public static final int OVERHEAD = NONCE_BYTES + TAG_BITS / 8;
 
     private final KeyParameter key;
+    private volatile boolean destroyed;
 
     public AesGcm(SecretKey key) {
         // KeyParameter copies the bytes; the expanded schedule is built per message by BC.
@@ -34,6 +35,9 @@ public final class AesGcm implements Aead {
 
     /** Known-answer tests only: production code never picks a nonce. */
     byte[] encryptWithNonce(byte[] nonce, byte[] plaintext, byte[] associatedData) {
+        if (destroyed) {
+            throw new IllegalStateException("key destroyed");
+        }
         GCMModeCipher gcm = GCMBlockCipher.newInstance(AESEngine.newInstance());
         gcm.init(true, new AEADParameters(key, TAG_BITS, nonce, associatedData));
         byte[] out = new byte[NONCE_BYTES + gcm.getOutputSize(plaintext.length)];
@@ -49,7 +53,7 @@ public final class AesGcm implements Aead {
 
     @Override
     public byte[] decrypt(byte[] ciphertext, byte[] associatedData) throws DecryptionFailedException {
-        if (ciphertext == null || ciphertext.length < OVERHEAD) {
+        if (destroyed || ciphertext == null || ciphertext.length < OVERHEAD) {
             throw new DecryptionFailedException();
         }
         try {
@@ -63,5 +67,12 @@ public final class AesGcm implements Aead {
         } catch (InvalidCipherTextException | RuntimeException e) {
             throw new DecryptionFailedException();
         }
+    }
+
+    /** Zeroes the key; any later use fails. */
+    @Override
+    public void destroy() {
+        destroyed = true;
+        KeyBytes.wipe(key);
     }
 }

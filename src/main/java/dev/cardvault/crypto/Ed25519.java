@@ -18,7 +18,7 @@ public final class Ed25519 {
     /** DER prefix of an X.509 SubjectPublicKeyInfo for Ed25519 (RFC 8410): what a PEM "PUBLIC KEY" holds. */
     private static final byte[] SPKI_PREFIX = { 0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00 };
 
-    private final Ed25519PrivateKeyParameters privateKey;
+    private volatile Ed25519PrivateKeyParameters privateKey;
     private final byte[] publicKey;
 
     public Ed25519(SecretKey seed) {
@@ -27,10 +27,22 @@ public final class Ed25519 {
     }
 
     public byte[] sign(byte[] message) {
+        Ed25519PrivateKeyParameters k = privateKey;
+        if (k == null) {
+            throw new IllegalStateException("key destroyed");
+        }
         Ed25519Signer signer = new Ed25519Signer();
-        signer.init(true, privateKey);
+        signer.init(true, k);
         signer.update(message, 0, message.length);
         return signer.generateSignature();
+    }
+
+    /**
+     * Forgets the private key. Bouncy Castle keeps the key bytes in a private array it never
+     * hands out, so they are left to the garbage collector: best effort.
+     */
+    public void destroy() {
+        privateKey = null;
     }
 
     /** The raw 32-byte public key. */

@@ -12,6 +12,7 @@ import org.bouncycastle.crypto.params.KeyParameter;
 public final class Hmac {
 
     private final KeyParameter key;
+    private volatile boolean destroyed;
     // Keyed once per thread: init hashes the padded key twice, which every fingerprint and audit
     // event would otherwise repeat; doFinal returns the MAC to its keyed start state.
     private final ThreadLocal<HMac> keyed = ThreadLocal.withInitial(this::newMac);
@@ -27,11 +28,24 @@ public final class Hmac {
     }
 
     public byte[] mac(byte[] message) {
+        if (destroyed) {
+            throw new IllegalStateException("key destroyed");
+        }
         HMac h = keyed.get();
         h.update(message, 0, message.length);
         byte[] out = new byte[h.getMacSize()];
         h.doFinal(out, 0);
         return out;
+    }
+
+    /**
+     * Zeroes the key and refuses any later MAC. The keyed per-thread states of threads that used
+     * it are unreachable from here; they are dropped with their threads or the next collection.
+     */
+    public void destroy() {
+        destroyed = true;
+        KeyBytes.wipe(key);
+        keyed.remove();
     }
 
     /** Derives an independent 256-bit key from {@code root} for one purpose ({@code info}). */

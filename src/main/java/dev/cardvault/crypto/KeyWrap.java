@@ -13,12 +13,14 @@ import org.bouncycastle.crypto.params.KeyParameter;
 public final class KeyWrap {
 
     private final KeyParameter wrappingKey;
+    private volatile boolean destroyed;
 
     public KeyWrap(SecretKey wrappingKey) {
         this.wrappingKey = new KeyParameter(wrappingKey.bytes(SecretAccess.grant()));
     }
 
     public byte[] wrap(SecretKey key) {
+        checkLive();
         Wrapper w = new AESWrapEngine();
         w.init(true, wrappingKey);
         byte[] raw = key.bytes(SecretAccess.grant());
@@ -27,11 +29,24 @@ public final class KeyWrap {
 
     public SecretKey unwrap(byte[] wrapped) throws DecryptionFailedException {
         try {
+            checkLive();
             Wrapper w = new AESWrapEngine();
             w.init(false, wrappingKey);
             return SecretKey.adopt(w.unwrap(wrapped, 0, wrapped.length));
         } catch (InvalidCipherTextException | RuntimeException e) {
             throw new DecryptionFailedException();
+        }
+    }
+
+    /** Zeroes the wrapping key; any later use fails. */
+    public void destroy() {
+        destroyed = true;
+        KeyBytes.wipe(wrappingKey);
+    }
+
+    private void checkLive() {
+        if (destroyed) {
+            throw new IllegalStateException("key destroyed");
         }
     }
 }

@@ -68,6 +68,17 @@ public class AuditKeyring implements AuditKeys {
         return signer != null;
     }
 
+    /** Forgets the chain and signing keys, zeroing what can be zeroed (sealing); public keys stay. */
+    void unload() {
+        Ed25519 s = signer;
+        signer = null;
+        if (s != null) {
+            s.destroy();
+        }
+        chainKeys.values().forEach(Hmac::destroy);
+        chainKeys.clear();
+    }
+
     @Override
     public String chainKeyId() {
         return CHAIN_KEY;

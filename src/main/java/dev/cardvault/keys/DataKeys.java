@@ -76,7 +76,23 @@ public class DataKeys {
 
     @PostConstruct
     void init() {
-        unwrapped = Caffeine.newBuilder().maximumSize(cacheSize).build();
+        unwrapped = Caffeine.newBuilder().maximumSize(cacheSize).<Long, DataKey> removalListener((id, key, cause) -> {
+            if (cause.wasEvicted() && key != null && !inBudget(key)) {
+                KeyMemory.wipeLater(key.aead()::destroy);
+            }
+        }).build();
+    }
+
+    private boolean inBudget(DataKey key) {
+        Budget b = budgets.get(key.tenant());
+        return b != null && b.key() == key;
+    }
+
+    /** Forgets every data key and zeroes it (sealing). */
+    void unload() {
+        budgets.clear();
+        unwrapped.asMap().values().forEach(k -> k.aead().destroy());
+        unwrapped.invalidateAll();
     }
 
     private long block() {
@@ -198,6 +214,9 @@ public class DataKeys {
                 changed -> changed ? AuditEvent.service(AuditType.DATA_KEY_ROLLED, Outcome.SUCCESS, tenant, null,
                         "key=data-key-" + key.id() + " kek=v" + key.kekVersion()) : null).invoke(changed -> {
             budgets.computeIfPresent(tenant, (t, b) -> b.key().id() == key.id() ? null : b);
+            if (unwrapped.getIfPresent(key.id()) != key) {
+                KeyMemory.wipeLater(key.aead()::destroy); // evicted while it encrypted: nothing else holds it now
+            }
             if (changed) {
                 LOG.infof("Data key %d of tenant %s reached its encryption budget or KEK version; rolled over", key.id(), tenant);
             }

@@ -26,10 +26,21 @@ public final class FileMasterKey implements MasterKey {
     private FileMasterKey(String source, SecretKey key) {
         this.source = source;
         this.wrap = new KeyWrap(key);
-        SecretKey idKey = Hmac.derive(key, "cardvault/master-key-id/v1");
-        this.id = "mk-" + HexFormat.of().formatHex(new Hmac(idKey).mac(new byte[0]), 0, 8);
-        idKey.destroy();
+        this.id = idOf(key);
         key.destroy(); // KeyWrap holds its own copy
+    }
+
+    /** A master key's id: an HMAC under a key derived from it, so it tells keys apart and reveals nothing of them. */
+    static String idOf(SecretKey key) {
+        SecretKey idKey = Hmac.derive(key, "cardvault/master-key-id/v1");
+        try {
+            Hmac mac = new Hmac(idKey);
+            String id = "mk-" + HexFormat.of().formatHex(mac.mac(new byte[0]), 0, 8);
+            mac.destroy();
+            return id;
+        } finally {
+            idKey.destroy();
+        }
     }
 
     public static FileMasterKey fromFile(Path path) {

@@ -41,13 +41,25 @@ public class FingerprintKeys {
         return root != null;
     }
 
+    /** Forgets the root and the tenants' keys, zeroing them (sealing). */
+    void unload() {
+        SecretKey r = root;
+        root = null;
+        if (r != null) {
+            r.destroy();
+        }
+        byTenant.values().forEach(Hmac::destroy);
+        byTenant.clear();
+    }
+
     /** The tenant's fingerprint of a PAN (raw HMAC bytes). */
     public byte[] fingerprint(String tenant, String panDigits) {
-        if (root == null) {
-            throw new IllegalStateException("The fingerprint root key is not loaded");
+        SecretKey r = root;
+        if (r == null) {
+            throw new SealedException();
         }
         Hmac hmac = byTenant.computeIfAbsent(tenant, t -> {
-            SecretKey k = Hmac.derive(root, "cardvault/fingerprint/v1/tenant:" + t);
+            SecretKey k = Hmac.derive(r, "cardvault/fingerprint/v1/tenant:" + t);
             try {
                 return new Hmac(k);
             } finally {

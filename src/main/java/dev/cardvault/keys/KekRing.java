@@ -97,7 +97,13 @@ public class KekRing {
                 active = row.version();
             }
         }
-        keks.keySet().retainAll(live);
+        for (Integer version : List.copyOf(keks.keySet())) {
+            if (!live.contains(version)) {
+                KeyWrap retired = keks.remove(version);
+                // A request may still be unwrapping with it: zeroed after the grace period.
+                KeyMemory.wipeLater(retired::destroy);
+            }
+        }
         if (active == null) {
             throw new IllegalStateException("No ACTIVE key-encrypting key in the database; refusing to encrypt anything");
         }
@@ -106,6 +112,14 @@ public class KekRing {
 
     public boolean isLoaded() {
         return loaded;
+    }
+
+    /** Forgets every version and zeroes it (sealing). */
+    synchronized void unload() {
+        loaded = false;
+        activeVersion = 0;
+        keks.values().forEach(KeyWrap::destroy);
+        keks.clear();
     }
 
     public int activeVersion() {

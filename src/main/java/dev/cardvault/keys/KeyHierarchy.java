@@ -20,9 +20,10 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Loads the key hierarchy at start-up (master key → KEK versions, fingerprint root, audit keys)
- * and fails closed: a key the configured master key cannot unwrap stops the service instead of
- * being replaced. Keys created on first start are recorded (KEY_CREATED). Readiness waits for it.
+ * Loads the key hierarchy (master key → KEK versions, fingerprint root, audit keys) at start-up,
+ * or, with custodian shares, when the service is unsealed; and fails closed: a key the master key
+ * cannot unwrap stops the service (or the unseal) instead of being replaced. Keys created on first
+ * load are recorded (KEY_CREATED). Readiness waits for it. Sealing unloads everything.
  */
 @ApplicationScoped
 public class KeyHierarchy {
@@ -44,11 +45,23 @@ public class KeyHierarchy {
     AuditKeyring auditKeys;
 
     @Inject
+    DataKeys dataKeys;
+
+    @Inject
     Audit audit;
 
     void onStart(@Observes @Priority(STARTUP_PRIORITY) StartupEvent event) {
+        if (masterKey instanceof SharedMasterKey) {
+            LOG.info("Master key from custodian shares: the service starts sealed and waits for key custodians to unseal it");
+            return;
+        }
+        load().await().atMost(Duration.ofSeconds(60));
+    }
+
+    /** Unwraps (creating on first load) every key under the master key; then records the keys it created. */
+    Uni<Void> load() {
         List<String> created = new ArrayList<>();
-        keks.load().invoke(c -> {
+        return keks.load().invoke(c -> {
             if (c) {
                 created.add("kek-v1");
             }
@@ -58,9 +71,17 @@ public class KeyHierarchy {
             }
         }).flatMap(v -> auditKeys.load()).invoke(created::addAll)
                 .flatMap(v -> recordCreated(created))
-                .await().atMost(Duration.ofSeconds(60));
-        LOG.infof("Key hierarchy loaded: %s, KEK v%d active, %d KEK version(s) available", masterKey.describe(),
-                keks.activeVersion(), keks.versions());
+                .invoke(() -> LOG.infof("Key hierarchy loaded: %s, KEK v%d active, %d KEK version(s) available",
+                        masterKey.describe(), keks.activeVersion(), keks.versions()))
+                .onFailure().invoke(e -> unload());
+    }
+
+    /** Forgets every key below the master key and zeroes what it held. */
+    void unload() {
+        auditKeys.unload();
+        dataKeys.unload();
+        fingerprints.unload();
+        keks.unload();
     }
 
     private Uni<Void> recordCreated(List<String> created) {

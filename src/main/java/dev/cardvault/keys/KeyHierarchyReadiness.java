@@ -18,9 +18,12 @@ public class KeyHierarchyReadiness implements HealthCheck {
     @Inject
     KekRing keks;
 
+    @Inject
+    Seal seal;
+
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("key hierarchy").status(keys.isLoaded())
-                .withData("activeKekVersion", keks.activeVersion()).build();
+        return HealthCheckResponse.named("key hierarchy").status(keys.isLoaded() && !seal.sealed())
+                .withData("activeKekVersion", keks.activeVersion()).withData("sealed", seal.sealed()).build();
     }
 }

@@ -62,7 +62,8 @@ public class MasterKeyProducer {
                     Path.of(pinFile.orElseThrow(() -> new IllegalStateException("Set " + PKCS11 + "pin-file to a file holding "
                             + "the token user's PIN"))),
                     keyLabel, createIfMissing));
-            default -> throw new IllegalStateException(SOURCE + " must be file or pkcs11");
+            case "shares" -> new SharedMasterKey();
+            default -> throw new IllegalStateException(SOURCE + " must be file, pkcs11 or shares");
         };
     }
 

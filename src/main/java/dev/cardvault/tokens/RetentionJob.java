@@ -19,6 +19,7 @@ import dev.cardvault.audit.AuditEvent;
 import dev.cardvault.audit.AuditType;
 import dev.cardvault.audit.Outcome;
 import dev.cardvault.database.AdvisoryLock;
+import dev.cardvault.keys.KeyHierarchy;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -45,6 +46,9 @@ public class RetentionJob {
     @Inject
     Audit audit;
 
+    @Inject
+    KeyHierarchy keys;
+
     @ConfigProperty(name = "cardvault.retention.card-expired-months", defaultValue = "18")
     int cardExpiredMonths;
 
@@ -61,6 +65,9 @@ public class RetentionJob {
     @Scheduled(identity = "retention", every = "${cardvault.retention.every:1h}",
             delayed = "${cardvault.retention.initial-delay:5m}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduled() {
+        if (!keys.isLoaded()) {
+            return Uni.createFrom().voidItem(); // sealed: the vault does nothing until unsealed
+        }
         return runOnce().replaceWithVoid();
     }
 

@@ -7,6 +7,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
+import dev.cardvault.keys.Seal;
 import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.AuthenticationRedirectException;
@@ -35,6 +36,9 @@ public class HttpEdge {
     @Inject
     RequestLimits limits;
 
+    @Inject
+    Seal seal;
+
     void install(@Observes Router router) {
         BodyLimit bodyLimit = new BodyLimit(limits.maxBodyBytes());
         router.route().order(Integer.MIN_VALUE).handler(ctx -> onRequest(ctx, bodyLimit));
@@ -61,7 +65,12 @@ public class HttpEdge {
             ProblemResponses.write(ctx, Problems.payloadTooLarge(bodyLimit.maxBytes()));
             return;
         }
-        if (isApi(ctx) && !hasBearer(ctx)) {
+        if (isApi(ctx) && !isSys(ctx) && seal.sealed()) {
+            // Before authentication: a sealed vault serves nothing, and says so (seal-status is public anyway).
+            ProblemResponses.write(ctx, Problems.sealed());
+            return;
+        }
+        if (isApi(ctx) && !hasBearer(ctx) && !ctx.normalizedPath().equals(SEAL_STATUS)) {
             // Every /v1 path needs a token, even one that matches no route: an anonymous caller
             // learns nothing about which routes exist. Invalid tokens fail authentication later
             // and reach onFailure; valid ones go on to the role and tenant checks.
@@ -70,6 +79,12 @@ public class HttpEdge {
             return;
         }
         ctx.next();
+    }
+
+    private static final String SEAL_STATUS = "/v1/sys/seal-status";
+
+    private static boolean isSys(RoutingContext ctx) {
+        return ctx.normalizedPath().startsWith("/v1/sys/");
     }
 
     private static boolean isApi(RoutingContext ctx) {

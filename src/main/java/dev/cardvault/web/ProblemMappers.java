@@ -20,6 +20,9 @@ import dev.cardvault.auth.CallerIdentityAugmentor;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.errors.MissingBody;
 import dev.cardvault.keys.RotationRefused;
+import dev.cardvault.keys.Seal;
+import dev.cardvault.keys.SealRefused;
+import dev.cardvault.keys.SealedException;
 import dev.cardvault.tokens.RevealDenied;
 import dev.cardvault.tokens.TokenNotFoundException;
 import io.quarkus.security.AuthenticationFailedException;
@@ -44,6 +47,9 @@ public class ProblemMappers {
 
     @Inject
     RequestLimits limits;
+
+    @Inject
+    Seal seal;
 
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class })
     public Response unauthorized(RoutingContext ctx) {
@@ -133,12 +139,38 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response sealedNow(SealedException e, RoutingContext ctx) {
+        return respond(ctx, Problems.sealed());
+    }
+
+    @ServerExceptionMapper
+    public Response sealRefused(SealRefused e, RoutingContext ctx) {
+        Problem problem = switch (e.reason()) {
+            case NOT_SEALABLE -> new Problem("not-sealable", "Conflict", 409, e.getMessage());
+            case ALREADY_INITIALIZED -> new Problem("already-initialized", "Conflict", 409, e.getMessage());
+            case NOT_INITIALIZED -> new Problem("not-initialized", "Conflict", 409, e.getMessage());
+            case KEYS_EXIST -> new Problem("keys-exist", "Conflict", 409, e.getMessage());
+            case SHARE_ALREADY_GIVEN -> new Problem("share-already-given", "Conflict", 409, e.getMessage());
+            case DUPLICATE_SHARE -> new Problem("duplicate-share", "Conflict", 409, e.getMessage());
+            case UNSEAL_IN_PROGRESS -> new Problem("unseal-in-progress", "Conflict", 409, e.getMessage());
+            case MALFORMED_SHARE -> new Problem("malformed-share", "Unprocessable Content", 422, e.getMessage());
+            case UNSEAL_FAILED -> new Problem("unseal-failed", "Unprocessable Content", 422, e.getMessage());
+            case KEYS_UNAVAILABLE -> new Problem("keys-unavailable", "Service Unavailable", 503, e.getMessage());
+        };
+        return respond(ctx, problem);
+    }
+
+    @ServerExceptionMapper
     public Response tokenNotFound(TokenNotFoundException e, RoutingContext ctx) {
         return respond(ctx, Problems.tokenNotFound());
     }
 
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
     public Response unexpected(Throwable e, RoutingContext ctx) {
+        if (seal.sealed()) {
+            // Sealed while this request was in flight: its keys were dropped under it.
+            return respond(ctx, Problems.sealed());
+        }
         LOG.error("Unexpected error", e);
         return respond(ctx, Problems.internalError());
     }

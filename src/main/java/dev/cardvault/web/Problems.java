@@ -71,6 +71,12 @@ public final class Problems {
                 "The service cannot complete this request right now; retry later.");
     }
 
+    public static Problem sealed() {
+        return new Problem("sealed", "Service Unavailable", 503,
+                "The vault is sealed: key custodians must unseal it (POST /v1/sys/unseal) before it serves requests. "
+                        + "GET /v1/sys/seal-status shows the progress.");
+    }
+
     public static Problem shuttingDown() {
         return new Problem("service-unavailable", "Service Unavailable", 503,
                 "This instance is shutting down and takes no new requests; retry, another instance will answer.").retryAfter(1);

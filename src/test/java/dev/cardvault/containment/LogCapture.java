@@ -19,10 +19,10 @@ import org.jboss.logmanager.handlers.ConsoleHandler;
  * mask) and formats it with the console's own formatter, so the line checked is the line written,
  * request-id MDC included; each MDC value is kept on its own too.
  */
-final class LogCapture extends Handler implements AutoCloseable {
+public final class LogCapture extends Handler implements AutoCloseable {
 
     /** One captured text and where it came from (logger, MDC key). */
-    record Line(String where, String text) {
+    public record Line(String where, String text) {
     }
 
     private final Queue<Line> lines = new ConcurrentLinkedQueue<>();
@@ -37,7 +37,7 @@ final class LogCapture extends Handler implements AutoCloseable {
     }
 
     /** Starts capturing; {@link #close()} stops. */
-    static LogCapture start() {
+    public static LogCapture start() {
         ConsoleHandler console = console(LogContext.getLogContext().getLogger("").getHandlers());
         if (console == null) {
             throw new IllegalStateException("no console handler: the sweep checks the log as the console writes it");
@@ -47,7 +47,7 @@ final class LogCapture extends Handler implements AutoCloseable {
         return capture;
     }
 
-    Queue<Line> lines() {
+    public Queue<Line> lines() {
         return lines;
     }
 

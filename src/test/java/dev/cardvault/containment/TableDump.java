@@ -12,7 +12,7 @@ import java.util.function.BiConsumer;
 import dev.cardvault.testsupport.Db;
 
 /** Every cell of every table as text, ciphertext and wrapped-key columns excepted, read as the superuser. */
-final class TableDump {
+public final class TableDump {
 
     private static final String TABLES = "SELECT table_schema, table_name FROM information_schema.tables "
             + "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_schema NOT LIKE 'pg\\_toast%' ORDER BY 1, 2";
@@ -23,7 +23,7 @@ final class TableDump {
     }
 
     /** Hands each non-null cell to {@code cell} as (where, text), where naming the table and column. */
-    static void forEachCell(BiConsumer<String, String> cell) throws SQLException {
+    public static void forEachCell(BiConsumer<String, String> cell) throws SQLException {
         try (Connection c = Db.superuser()) {
             c.setAutoCommit(false); // so the driver streams with the fetch size
             List<String[]> tables = new ArrayList<>();

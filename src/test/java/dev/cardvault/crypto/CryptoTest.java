@@ -125,4 +125,33 @@ class CryptoTest {
         k.destroy();
         assertThrows(IllegalStateException.class, () -> k.bytes(SecretAccess.grant()));
     }
+
+    @Test
+    void destroyedKeys_refuseEveryUse_andTheirBytesAreZeroed() throws Exception {
+        SecretKey k = SecretKey.generate();
+        KeyWrap wrap = new KeyWrap(k);
+        AesGcm gcm = new AesGcm(k);
+        Hmac hmac = new Hmac(k);
+        Ed25519 ed = new Ed25519(k);
+        byte[] wrapped = wrap.wrap(SecretKey.generate());
+        byte[] sealed = gcm.encrypt(new byte[] { 1 }, new byte[0]);
+        hmac.mac(new byte[] { 1 });
+
+        wrap.destroy();
+        gcm.destroy();
+        hmac.destroy();
+        ed.destroy();
+        assertThrows(IllegalStateException.class, () -> wrap.wrap(SecretKey.generate()));
+        assertThrows(DecryptionFailedException.class, () -> wrap.unwrap(wrapped));
+        assertThrows(IllegalStateException.class, () -> gcm.encrypt(new byte[] { 1 }, new byte[0]));
+        assertThrows(DecryptionFailedException.class, () -> gcm.decrypt(sealed, new byte[0]));
+        assertThrows(IllegalStateException.class, () -> hmac.mac(new byte[] { 1 }));
+        assertThrows(IllegalStateException.class, () -> ed.sign(new byte[] { 1 }));
+        for (Object holder : new Object[] { wrap, gcm, hmac }) {
+            java.lang.reflect.Field f = holder.getClass().getDeclaredField(holder instanceof KeyWrap ? "wrappingKey" : "key");
+            f.setAccessible(true);
+            byte[] held = ((org.bouncycastle.crypto.params.KeyParameter) f.get(holder)).getKey();
+            assertArrayEquals(new byte[32], held, holder.getClass().getSimpleName() + " still holds key bytes");
+        }
+    }
 }

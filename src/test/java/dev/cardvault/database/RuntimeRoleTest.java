@@ -131,16 +131,18 @@ class RuntimeRoleTest {
 
     @Test
     void runtimeRole_readsAndAppendsTheTrail_andHasExactlyTheGrantedPrivileges() throws Exception {
-        Map<String, String> expected = Map.of(
-                "kek", "SELECT, INSERT, UPDATE, DELETE",
-                "data_key", "SELECT, INSERT, UPDATE, DELETE",
-                "token", "SELECT, INSERT, UPDATE, DELETE",
-                "key_rotation", "SELECT, INSERT, UPDATE, DELETE",
-                "root_key", "SELECT, INSERT",
-                "audit_event", "SELECT, INSERT",
-                "audit_checkpoint", "SELECT, INSERT",
-                "audit_export", "SELECT, INSERT",
-                "audit_anchor", "SELECT");
+        Map<String, String> expected = Map.ofEntries(
+                Map.entry("kek", "SELECT, INSERT, UPDATE, DELETE"),
+                Map.entry("data_key", "SELECT, INSERT, UPDATE, DELETE"),
+                Map.entry("token", "SELECT, INSERT, UPDATE, DELETE"),
+                Map.entry("key_rotation", "SELECT, INSERT, UPDATE, DELETE"),
+                Map.entry("root_key", "SELECT, INSERT"),
+                Map.entry("audit_event", "SELECT, INSERT"),
+                Map.entry("audit_checkpoint", "SELECT, INSERT"),
+                Map.entry("audit_export", "SELECT, INSERT"),
+                Map.entry("audit_anchor", "SELECT"),
+                Map.entry("audit_held", "SELECT, INSERT, DELETE"),
+                Map.entry("seal_config", "SELECT, INSERT"));
         try (Connection c = Db.connect()) {
             for (var table : expected.entrySet()) {
                 if (!bool(c, "SELECT to_regclass('public." + table.getKey() + "') IS NOT NULL")) {
