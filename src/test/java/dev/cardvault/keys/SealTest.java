@@ -26,6 +26,7 @@ import dev.cardvault.containment.TableDump;
 import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.AuditTrail;
 import dev.cardvault.testsupport.Db;
+import dev.cardvault.testsupport.FreshDatabase;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -47,6 +48,11 @@ class SealTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("cardvault.master-key.source", "shares", "cardvault.audit.held-release-every", "off");
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(FreshDatabase.class)); // an empty database: nothing wrapped by another key
         }
     }
 

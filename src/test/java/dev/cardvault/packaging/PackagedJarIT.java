@@ -334,6 +334,77 @@ class PackagedJarIT {
         assertFalse(read(log1).contains(Files.readString(hsm.pinFile()).strip()), "the PIN reached the log");
     }
 
+    @Test
+    void sharesSource_startsSealedEveryTime_custodiansUnseal_andTheDataSurvivesARestart() throws Exception {
+        int port = freePort();
+        HttpApi api = HttpApi.at(port);
+        Map<String, String> env = Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port),
+                "CARDVAULT_MASTER_KEY_SOURCE", "shares");
+        String alice = TestJwt.as("alice").roles("key-custodian").tenant("ops").bearer();
+        String bob = TestJwt.as("bob").roles("key-custodian").tenant("ops").bearer();
+        String carol = TestJwt.as("carol").roles("key-custodian").tenant("ops").bearer();
+        String pan = dev.cardvault.testsupport.TestCards.randomVisa();
+        Path log1 = workDir.resolve("shares1.log");
+        Process first = start(env, log1);
+        java.util.List<String> shares = new java.util.ArrayList<>();
+        String token;
+        try {
+            awaitSealed(first, port, log1, false);
+            api.json("POST", "/v1/tokens", Api.agent("sh"), Api.card(pan).encode(), 503);
+            var init = api.json("POST", "/v1/sys/init", alice, "{\"shares\":3,\"threshold\":2}", 200);
+            init.getJsonArray("shares").forEach(x -> shares.add((String) x));
+            api.json("POST", "/v1/sys/unseal", alice, "{\"share\":\"" + shares.get(0) + "\"}", 200);
+            assertEquals(false, api.json("POST", "/v1/sys/unseal", bob, "{\"share\":\"" + shares.get(1) + "\"}", 200)
+                    .getBoolean("sealed"));
+            assertEquals(200, api.status("/q/health/ready", null));
+            token = api.json("POST", "/v1/tokens", Api.agent("sh"), Api.card(pan).put("expYear", 2040).encode(), 201)
+                    .getString("token");
+        } finally {
+            first.destroy();
+            first.waitFor(60, TimeUnit.SECONDS);
+        }
+        Path log2 = workDir.resolve("shares2.log");
+        Process second = start(env, log2);
+        try {
+            awaitSealed(second, port, log2, true);
+            assertEquals(503, api.status("/q/health/ready", null));
+            api.json("POST", "/v1/tokens/" + token + "/detokenize", Api.bearer("billing", "sh", "detokenizer"),
+                    "{\"purpose\":\"REFUND\"}", 503);
+            api.json("POST", "/v1/sys/unseal", carol, "{\"share\":\"" + shares.get(2) + "\"}", 200);
+            api.json("POST", "/v1/sys/unseal", alice, "{\"share\":\"" + shares.get(0) + "\"}", 200);
+            String revealed = api.json("POST", "/v1/tokens/" + token + "/detokenize", Api.bearer("billing", "sh", "detokenizer"),
+                    "{\"purpose\":\"REFUND\"}", 200).getString("pan");
+            assertTrue(pan.equals(revealed), "the card did not reveal after the restart"); // no card number in failure output
+        } finally {
+            second.destroy();
+            second.waitFor(60, TimeUnit.SECONDS);
+        }
+        for (Path log : java.util.List.of(log1, log2)) {
+            String text = read(log);
+            for (String share : shares) {
+                assertFalse(text.contains(share.substring("cvshare:".length())), "a share reached the log " + log.getFileName());
+            }
+        }
+    }
+
+    /** Waits until the service answers its seal status (it never gets ready while sealed). */
+    private void awaitSealed(Process p, int port, Path log, boolean initialized) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            assertTrue(p.isAlive(), () -> "service exited early:\n" + read(log));
+            try {
+                var status = HttpApi.at(port).timeout(Duration.ofSeconds(5)).json("GET", "/v1/sys/seal-status", null, null, 200);
+                assertEquals(true, status.getBoolean("sealed"));
+                assertEquals(initialized, status.getBoolean("initialized"));
+                return;
+            } catch (java.io.UncheckedIOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("service not answering in 90 s:\n" + read(log));
+    }
+
     private static String reveal(HttpApi api, String token) {
         String billing = Api.bearer("billing", "hsm", "detokenizer");
         return api.json("POST", "/v1/tokens/" + token + "/detokenize", billing, "{\"purpose\":\"REFUND\"}", 200).getString("pan");
