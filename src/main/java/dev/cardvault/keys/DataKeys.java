@@ -223,6 +223,48 @@ public class DataKeys {
         }).replaceWithVoid();
     }
 
+    /**
+     * Follows changes made anywhere (another replica, a re-key, a shredding): stops encrypting with
+     * a key that is no longer active, and forgets (zeroes, after the grace period) keys that were
+     * destroyed. One query per poll interval.
+     */
+    @io.quarkus.scheduler.Scheduled(identity = "data-key-poll", every = "${cardvault.keys.poll-interval:2s}",
+            concurrentExecution = io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> poll() {
+        java.util.Set<Long> ids = new java.util.HashSet<>(unwrapped.asMap().keySet());
+        budgets.values().forEach(b -> ids.add(b.key().id()));
+        if (ids.isEmpty() || !keks.isLoaded()) {
+            return Uni.createFrom().voidItem();
+        }
+        return repository.states(ids).invoke(active -> follow(ids, active)).replaceWithVoid()
+                .onFailure().invoke(e -> LOG.debugf("Data key poll failed: %s", e.toString())).onFailure().recoverWithNull();
+    }
+
+    /** Applies what the database said of the keys asked about: id → active (absent: destroyed). */
+    private void follow(java.util.Set<Long> asked, Map<Long, Boolean> active) {
+        budgets.values().removeIf(b -> asked.contains(b.key().id()) && !Boolean.TRUE.equals(active.get(b.key().id())));
+        for (Long id : asked) {
+            if (!active.containsKey(id)) {
+                destroyed(id);
+            }
+        }
+    }
+
+    /** Stops encrypting with this key in this instance (the next card gets the tenant's current key). */
+    public void stopUsing(long id) {
+        budgets.values().removeIf(b -> b.key().id() == id);
+    }
+
+    /** The key was destroyed: forgotten here, its bytes zeroed after the grace period. */
+    public void destroyed(long id) {
+        stopUsing(id);
+        DataKey gone = unwrapped.getIfPresent(id);
+        unwrapped.invalidate(id);
+        if (gone != null) {
+            KeyMemory.wipeLater(gone.aead()::destroy);
+        }
+    }
+
     /** The data key that made a ciphertext; it must belong to {@code tenant}, else decryption fails. */
     public Uni<DataKey> forDecryption(long id, String tenant) {
         DataKey cached = unwrapped.getIfPresent(id);

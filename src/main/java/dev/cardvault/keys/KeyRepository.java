@@ -109,6 +109,45 @@ public class KeyRepository {
                 .execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
     }
 
+    /** A data key to be emptied (its records re-encrypted elsewhere) and then destroyed. */
+    public record EmptyingKey(long id, String tenant, boolean active, boolean shredding) {
+    }
+
+    /**
+     * Data keys to empty and destroy, oldest first: those up to a re-key's cutoff ({@code cutoff}
+     * below 0: none), and those with a record deleted at least {@code shredWithin} ago.
+     */
+    public Uni<List<EmptyingKey>> toEmpty(long cutoff, java.time.Duration shredWithin, int limit) {
+        return pool.preparedQuery("SELECT id, tenant, active, shred_requested_at <= now() - make_interval(secs => $2) AS shredding "
+                + "FROM data_key WHERE id <= $1 OR shred_requested_at <= now() - make_interval(secs => $2) ORDER BY id LIMIT $3")
+                .execute(Tuple.of(cutoff, (double) shredWithin.toMillis() / 1000, limit)).map(rows -> {
+                    List<EmptyingKey> out = new java.util.ArrayList<>();
+                    rows.forEach(r -> out.add(new EmptyingKey(r.getLong("id"), r.getString("tenant"), r.getBoolean("active"),
+                            Boolean.TRUE.equals(r.getBoolean("shredding")))));
+                    return out;
+                });
+    }
+
+    /**
+     * Destroys a data key that no record uses any more and that stopped encrypting at least
+     * {@code grace} ago (so no replica still writes with it); false otherwise.
+     */
+    public Uni<Boolean> destroyIfEmpty(io.vertx.mutiny.sqlclient.SqlClient tx, long id, java.time.Duration grace) {
+        return tx.preparedQuery("DELETE FROM data_key WHERE id = $1 AND NOT active AND retired_at <= now() - make_interval(secs => $2) "
+                + "AND NOT EXISTS (SELECT 1 FROM token WHERE data_key_id = $1)")
+                .execute(Tuple.of(id, (double) grace.toMillis() / 1000)).map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Of these data key ids, the ones that still exist, each with whether it is active. */
+    public Uni<java.util.Map<Long, Boolean>> states(java.util.Collection<Long> ids) {
+        return pool.preparedQuery("SELECT id, active FROM data_key WHERE id = ANY($1)")
+                .execute(Tuple.of(ids.toArray(new Long[0]))).map(rows -> {
+                    java.util.Map<Long, Boolean> out = new java.util.HashMap<>();
+                    rows.forEach(r -> out.put(r.getLong("id"), r.getBoolean("active")));
+                    return out;
+                });
+    }
+
     public Uni<Integer> activeKekVersion() {
         return pool.preparedQuery("SELECT version FROM kek WHERE state = 'ACTIVE'").execute()
                 .map(rows -> rows.size() == 0 ? 0 : rows.iterator().next().getInteger("version"));

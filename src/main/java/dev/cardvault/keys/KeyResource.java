@@ -53,7 +53,7 @@ public class KeyResource {
     public record VersionView(int version, String state, String createdAt, long dataKeys) {
     }
 
-    public record RotationView(String id, String state, String reason, String requestedBy, String requestedAt,
+    public record RotationView(String id, String kind, String state, String reason, String requestedBy, String requestedAt,
             String expiresAt, String approvedBy, List<String> approvals, int approvalsRequired, String approvedAt,
             Integer fromVersion, Integer toVersion, long rewrapped, Long total, String completedAt) {
     }
@@ -103,9 +103,43 @@ public class KeyResource {
         return service.find(id).map(r -> view(r.orElseThrow(RotationRefused::notFound)));
     }
 
+    @POST
+    @Path("/rekeys")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Request a re-key of the data", description = "What 'rotate on suspicion of compromise' runs: once a "
+            + "different key custodian approves, every card record is re-encrypted under new data keys in the background and the "
+            + "old data keys are destroyed. Reveals keep working throughout. Nothing changes until the approval.")
+    @APIResponse(responseCode = "202", description = "PENDING_APPROVAL")
+    @APIResponse(responseCode = "409", description = "Another rotation or re-key is open")
+    public Uni<Response> requestRekey(RotationRequest body) {
+        AuditContext who = auditContexts.current(caller.get());
+        return service.request(who, body == null ? null : body.reason, Rotation.DATA)
+                .map(r -> Response.status(Response.Status.ACCEPTED).entity(view(r)).build());
+    }
+
+    @POST
+    @Path("/rekeys/{id}/approve")
+    @Operation(summary = "Approve a re-key", description = "By a key custodian other than the requester. The last required "
+            + "approval stops every data key from encrypting and starts the background re-encryption.")
+    @APIResponse(responseCode = "200", description = "The re-key, REKEYING (or still PENDING_APPROVAL if more approvals are required)")
+    @APIResponse(responseCode = "403", description = "The requester cannot approve")
+    @APIResponse(responseCode = "409", description = "Already approved by you, or not awaiting approval")
+    public Uni<RotationView> approveRekey(@PathParam("id") String id) {
+        AuditContext who = auditContexts.current(caller.get());
+        return service.approve(who, id, Rotation.DATA).map(this::view);
+    }
+
+    @GET
+    @Path("/rekeys/{id}")
+    @Operation(summary = "A re-key and its progress", description = "total and rewrapped count card records.")
+    public Uni<RotationView> rekey(@PathParam("id") String id) {
+        caller.get();
+        return service.find(id, Rotation.DATA).map(r -> view(r.orElseThrow(RotationRefused::notFound)));
+    }
+
     private RotationView view(Rotation r) {
         String last = r.approvedBy().isEmpty() ? null : r.approvedBy().get(r.approvedBy().size() - 1);
-        return new RotationView(r.id(), r.state(), r.reason(), r.requestedBy(), text(r.requestedAt()), text(r.expiresAt()), last,
+        return new RotationView(r.id(), r.kind(), r.state(), r.reason(), r.requestedBy(), text(r.requestedAt()), text(r.expiresAt()), last,
                 r.approvedBy(), service.approvalsRequired(), text(r.approvedAt()), r.fromVersion(), r.toVersion(), r.rewrapped(),
                 r.total(), text(r.completedAt()));
     }

@@ -20,8 +20,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class RotationRepository {
 
-    static final String COLUMNS = "id, state, reason, requested_by, requested_at, expires_at, approved_by, approved_at, "
-            + "from_version, to_version, total, rewrapped, completed_at";
+    static final String COLUMNS = "id, kind, state, reason, requested_by, requested_at, expires_at, approved_by, approved_at, "
+            + "from_version, to_version, total, rewrapped, completed_at, rekey_cutoff";
 
     public record KekStatus(int version, String state, OffsetDateTime createdAt, long dataKeys) {
     }
@@ -33,10 +33,11 @@ public class RotationRepository {
     Pool pool;
 
     /** The new rotation; empty when another one is open (the one-open-rotation index decides, across replicas). */
-    public Uni<Optional<Rotation>> insert(SqlClient tx, String id, String reason, String requestedBy, OffsetDateTime expiresAt) {
-        return tx.preparedQuery("INSERT INTO key_rotation (id, state, reason, requested_by, expires_at) "
-                + "VALUES ($1, 'PENDING_APPROVAL', $2, $3, $4) ON CONFLICT DO NOTHING RETURNING " + COLUMNS)
-                .execute(Tuple.of(id, reason, requestedBy, expiresAt))
+    public Uni<Optional<Rotation>> insert(SqlClient tx, String id, String kind, String reason, String requestedBy,
+            OffsetDateTime expiresAt) {
+        return tx.preparedQuery("INSERT INTO key_rotation (id, kind, state, reason, requested_by, expires_at) "
+                + "VALUES ($1, $5, 'PENDING_APPROVAL', $2, $3, $4) ON CONFLICT DO NOTHING RETURNING " + COLUMNS)
+                .execute(Tuple.of(id, reason, requestedBy, expiresAt, kind))
                 .map(rows -> rows.size() == 0 ? Optional.<Rotation> empty() : Optional.of(rotation(rows.iterator().next())));
     }
 
@@ -52,6 +53,35 @@ public class RotationRepository {
     public Uni<List<Rotation>> recent() {
         return pool.preparedQuery("SELECT " + COLUMNS + " FROM key_rotation ORDER BY requested_at DESC LIMIT 50").execute()
                 .map(RotationRepository::rotations);
+    }
+
+    public Uni<Optional<Rotation>> rekeying() {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM key_rotation WHERE state = 'REKEYING'").execute()
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rotation(rows.iterator().next())));
+    }
+
+    /**
+     * Within the approval transaction of a re-key: every data key stops encrypting (each tenant's
+     * next card gets a new key), and every key up to the newest one now is to be emptied and destroyed.
+     */
+    Uni<Rotation> activateRekey(SqlClient tx, String id, String approver) {
+        return tx.preparedQuery("UPDATE data_key SET active = false WHERE active").execute()
+                .flatMap(x -> tx.preparedQuery("UPDATE key_rotation SET state = 'REKEYING', approved_by = array_append(approved_by, $2), "
+                        + "approved_at = now(), rekey_cutoff = (SELECT coalesce(max(id), 0) FROM data_key), "
+                        + "total = (SELECT count(*) FROM token) WHERE id = $1 RETURNING " + COLUMNS).execute(Tuple.of(id, approver)))
+                .map(rows -> rotation(rows.iterator().next()));
+    }
+
+    /** Completes a re-key once no data key up to its cutoff is left; false when some is (or it was completed already). */
+    public Uni<Boolean> completeRekey(SqlClient tx, String id) {
+        return tx.preparedQuery("UPDATE key_rotation r SET state = 'COMPLETED', completed_at = now() WHERE id = $1 "
+                + "AND state = 'REKEYING' AND NOT EXISTS (SELECT 1 FROM data_key d WHERE d.id <= r.rekey_cutoff)")
+                .execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+    }
+
+    public Uni<Void> countRekeyed(String id, int records) {
+        return pool.preparedQuery("UPDATE key_rotation SET rewrapped = rewrapped + $2 WHERE id = $1")
+                .execute(Tuple.of(id, records)).replaceWithVoid();
     }
 
     public Uni<Optional<Rotation>> rewrapping() {
@@ -165,10 +195,10 @@ public class RotationRepository {
 
     static Rotation rotation(Row r) {
         String[] approvers = r.getArrayOfStrings("approved_by");
-        return new Rotation(r.getString("id"), r.getString("state"), r.getString("reason"), r.getString("requested_by"),
+        return new Rotation(r.getString("id"), r.getString("kind"), r.getString("state"), r.getString("reason"), r.getString("requested_by"),
                 r.getOffsetDateTime("requested_at"), r.getOffsetDateTime("expires_at"),
                 approvers == null ? List.of() : Arrays.asList(approvers), r.getOffsetDateTime("approved_at"),
                 r.getInteger("from_version"), r.getInteger("to_version"), r.getLong("total"), r.getLong("rewrapped"),
-                r.getOffsetDateTime("completed_at"));
+                r.getOffsetDateTime("completed_at"), r.getLong("rekey_cutoff"));
     }
 }

@@ -35,7 +35,7 @@ public class RotationService {
 
     private static final Logger LOG = Logger.getLogger(RotationService.class);
 
-    private static final Pattern ID_SHAPE = Pattern.compile("^rot_[0-9a-f]{20}$");
+    private static final Pattern ID_SHAPE = Pattern.compile("^(rot|rk)_[0-9a-f]{20}$");
 
     @ConfigProperty(name = "cardvault.keys.rotation.approvals-required", defaultValue = "1")
     int approvalsRequired;
@@ -60,20 +60,27 @@ public class RotationService {
     }
 
     public Uni<Rotation> request(AuditContext who, String reason) {
+        return request(who, reason, Rotation.KEK);
+    }
+
+    /** A request of either kind: a KEK rotation or a re-key of the data. */
+    public Uni<Rotation> request(AuditContext who, String reason, String kind) {
+        AuditType requested = Rotation.DATA.equals(kind) ? AuditType.DATA_REKEY_REQUESTED : AuditType.KEY_ROTATION_REQUESTED;
         if (reason == null || reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(Character::isISOControl)) {
             throw new InvalidRequest("reason", "is required: at most 500 characters, no control characters");
         }
         if (CardShape.contains(reason)) {
             throw new InvalidRequest("reason", "must not contain a card number");
         }
-        String id = newId();
+        String id = newId(Rotation.DATA.equals(kind) ? "rk_" : "rot_");
         OffsetDateTime expires = OffsetDateTime.now(ZoneOffset.UTC).plus(approvalTimeout);
         // The request and its event commit together; a refused request is recorded as FAILED.
-        return audit.recordAtomically(tx -> rotations.insert(tx, id, reason.strip(), who.subject(), expires)
+        return audit.recordAtomically(tx -> rotations.insert(tx, id, kind, reason.strip(), who.subject(), expires)
                 .map(inserted -> inserted.orElseThrow(() -> new RotationRefused(RotationRefused.Reason.ANOTHER_OPEN,
-                        "Another rotation is awaiting approval or rewrapping; approve it, let it expire, or wait for it to complete."))),
-                r -> who.event(AuditType.KEY_ROTATION_REQUESTED, Outcome.SUCCESS, r.id(), null))
-                .onFailure(RotationRefused.class).call(e -> audit.record(who.event(AuditType.KEY_ROTATION_REQUESTED,
+                        "Another key rotation or re-key is awaiting approval or in progress; approve it, let it expire, "
+                                + "or wait for it to complete."))),
+                r -> who.event(requested, Outcome.SUCCESS, r.id(), null))
+                .onFailure(RotationRefused.class).call(e -> audit.record(who.event(requested,
                         Outcome.FAILED, null, null)).onFailure().recoverWithNull());
     }
 
@@ -83,16 +90,30 @@ public class RotationService {
     }
 
     static String newId() {
+        return newId("rot_");
+    }
+
+    private static String newId(String prefix) {
         byte[] b = new byte[10];
         Randomness.secure().nextBytes(b);
-        String id = "rot_" + HexFormat.of().formatHex(b);
+        String id = prefix + HexFormat.of().formatHex(b);
         // 20 hex characters may hold a Luhn-valid digit run; such an id would be refused in a path.
-        return isWellFormedId(id) ? id : newId();
+        return isWellFormedId(id) ? id : newId(prefix);
+    }
+
+    private static boolean isOfKind(String id, String kind) {
+        return id.startsWith(Rotation.DATA.equals(kind) ? "rk_" : "rot_");
     }
 
     public Uni<Rotation> approve(AuditContext who, String id) {
-        if (!isWellFormedId(id)) {
-            return audit.record(who.event(AuditType.KEY_ROTATION_APPROVED, Outcome.FAILED, null, null))
+        return approve(who, id, Rotation.KEK);
+    }
+
+    /** An approval; the last required one activates the operation (a new KEK, or the re-key). */
+    public Uni<Rotation> approve(AuditContext who, String id, String kind) {
+        AuditType approved = Rotation.DATA.equals(kind) ? AuditType.DATA_REKEY_APPROVED : AuditType.KEY_ROTATION_APPROVED;
+        if (!isWellFormedId(id) || !isOfKind(id, kind)) {
+            return audit.record(who.event(approved, Outcome.FAILED, null, null))
                     .onItem().transformToUni(v -> Uni.createFrom().failure(RotationRefused.notFound()));
         }
         return rotations.expireIfDue(id)
@@ -113,12 +134,20 @@ public class RotationService {
                     if (r.approvedBy().size() + 1 < approvalsRequired()) {
                         return rotations.addApproval(tx, id, who.subject());
                     }
+                    if (Rotation.DATA.equals(r.kind())) {
+                        return rotations.activateRekey(tx, id, who.subject());
+                    }
                     return rotations.activate(tx, id, who.subject(), masterKey.wrapNewKey(), masterKey.id());
                 }), r -> approvalEvents(who, r)))
-                .onFailure(RotationRefused.class).call(e -> audit.record(who.event(AuditType.KEY_ROTATION_APPROVED,
+                .onFailure(RotationRefused.class).call(e -> audit.record(who.event(approved,
                         ((RotationRefused) e).reason() == RotationRefused.Reason.NOT_FOUND ? Outcome.FAILED : Outcome.DENIED, id, null))
                         .onFailure().recoverWithNull())
                 .call(r -> {
+                    if (Rotation.REKEYING.equals(r.state())) {
+                        LOG.infof("Re-key %s approved: every data key up to %d is emptied and destroyed, %d card record(s) to re-encrypt",
+                                r.id(), r.rekeyCutoff(), r.total());
+                        return Uni.createFrom().voidItem();
+                    }
                     if (!Rotation.REWRAPPING.equals(r.state())) {
                         return Uni.createFrom().voidItem();
                     }
@@ -131,6 +160,14 @@ public class RotationService {
     /** The approval; with the last one also the new KEK and the rollover of every active data key. */
     private static List<AuditEvent> approvalEvents(AuditContext who, Rotation r) {
         List<AuditEvent> events = new ArrayList<>();
+        if (Rotation.DATA.equals(r.kind())) {
+            events.add(who.event(AuditType.DATA_REKEY_APPROVED, Outcome.SUCCESS, r.id(), "requestedBy:" + r.requestedBy()));
+            if (Rotation.REKEYING.equals(r.state())) {
+                events.add(who.event(AuditType.DATA_KEY_ROLLED, Outcome.SUCCESS, r.id(), null)
+                        .withDetail("keys=every active data key reason=rekey cutoff=" + r.rekeyCutoff()));
+            }
+            return events;
+        }
         events.add(who.event(AuditType.KEY_ROTATION_APPROVED, Outcome.SUCCESS, r.id(), "requestedBy:" + r.requestedBy()));
         if (Rotation.REWRAPPING.equals(r.state())) {
             events.add(who.event(AuditType.KEY_CREATED, Outcome.SUCCESS, r.id(), null).withDetail("key=kek-v" + r.toVersion()));
@@ -141,7 +178,11 @@ public class RotationService {
     }
 
     public Uni<Optional<Rotation>> find(String id) {
-        if (!isWellFormedId(id)) {
+        return find(id, Rotation.KEK);
+    }
+
+    public Uni<Optional<Rotation>> find(String id, String kind) {
+        if (!isWellFormedId(id) || !isOfKind(id, kind)) {
             return Uni.createFrom().item(Optional.empty());
         }
         return rotations.expireIfDue(id).flatMap(v -> rotations.find(id));

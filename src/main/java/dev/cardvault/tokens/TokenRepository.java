@@ -149,6 +149,41 @@ public class TokenRepository {
     }
 
     /** Destroys the row, ciphertext included. @return whether a live token of the tenant was deleted */
+    /** A card record as stored under a data key, for re-encryption. */
+    public record SealedRecord(String token, String tenant, byte[] ciphertext) {
+    }
+
+    /** Up to {@code limit} records encrypted under the data key. */
+    public Uni<List<SealedRecord>> underKey(long dataKeyId, int limit) {
+        return pool.preparedQuery("SELECT token, tenant, ciphertext FROM token WHERE data_key_id = $1 LIMIT $2")
+                .execute(Tuple.of(dataKeyId, limit)).map(rows -> {
+                    List<SealedRecord> out = new java.util.ArrayList<>();
+                    rows.forEach(r -> out.add(new SealedRecord(r.getString("token"), r.getString("tenant"),
+                            r.getBuffer("ciphertext").getBytes())));
+                    return out;
+                });
+    }
+
+    /** Replaces records re-encrypted under a new key, each only if it is still under the old one; how many were. */
+    public Uni<Integer> move(long fromKeyId, List<SealedRecord> reencrypted, List<Long> toKeyIds) {
+        List<Tuple> updates = new java.util.ArrayList<>();
+        for (int i = 0; i < reencrypted.size(); i++) {
+            SealedRecord r = reencrypted.get(i);
+            updates.add(Tuple.of(r.token(), io.vertx.core.buffer.Buffer.buffer(r.ciphertext()), toKeyIds.get(i), fromKeyId));
+        }
+        if (updates.isEmpty()) {
+            return Uni.createFrom().item(0);
+        }
+        return pool.preparedQuery("UPDATE token SET ciphertext = $2, data_key_id = $3 WHERE token = $1 AND data_key_id = $4")
+                .executeBatch(updates).map(rows -> {
+                    int n = 0;
+                    for (var r = rows; r != null; r = r.next()) {
+                        n += r.rowCount();
+                    }
+                    return n;
+                });
+    }
+
     public Uni<Boolean> delete(SqlClient tx, String token, String tenant) {
         return tx.preparedQuery("DELETE FROM token WHERE token = $1 AND tenant = $2 AND " + LIVE)
                 .execute(Tuple.of(token, tenant)).map(rows -> rows.rowCount() == 1);
