@@ -41,13 +41,13 @@ BEGIN
             ('data_key',              'SELECT, INSERT, UPDATE, DELETE'),
             ('token',                 'SELECT, INSERT, UPDATE, DELETE'),
             ('key_rotation',          'SELECT, INSERT, UPDATE, DELETE'),
-            ('root_key',              'SELECT, INSERT'),
+            ('root_key',              'SELECT, INSERT, UPDATE (wrapped_key, master_key_id, next_wrapped_key)'),
             ('audit_event',           'SELECT, INSERT'),
             ('audit_checkpoint',      'SELECT, INSERT'),
             ('audit_export',          'SELECT, INSERT'),
             ('audit_anchor',          'SELECT'),
             ('audit_held',            'SELECT, INSERT, DELETE'),
-            ('seal_config',           'SELECT, INSERT'),
+            ('seal_config',           'SELECT, INSERT, UPDATE (master_key_id)'),
             ('flyway_schema_history', 'SELECT')
         ) AS g (tbl, privileges)
     LOOP

@@ -48,6 +48,9 @@ public class KeyHierarchy {
     DataKeys dataKeys;
 
     @Inject
+    SealRepository sealRepository;
+
+    @Inject
     Audit audit;
 
     void onStart(@Observes @Priority(STARTUP_PRIORITY) StartupEvent event) {
@@ -61,7 +64,9 @@ public class KeyHierarchy {
     /** Unwraps (creating on first load) every key under the master key; then records the keys it created. */
     Uni<Void> load() {
         List<String> created = new ArrayList<>();
-        return keks.load().invoke(c -> {
+        // After a master key rotation, an HSM holds several generations: use the one in force.
+        return sealRepository.wrappingMasterKey().invoke(inForce -> inForce.ifPresent(masterKey::follow))
+                .flatMap(x -> keks.load()).invoke(c -> {
             if (c) {
                 created.add("kek-v1");
             }

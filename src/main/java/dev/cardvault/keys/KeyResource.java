@@ -46,6 +46,9 @@ public class KeyResource {
     @Inject
     KeyHierarchy keys;
 
+    @Inject
+    MasterKeyRotation masterRotation;
+
     public static class RotationRequest {
         public String reason;
     }
@@ -55,7 +58,8 @@ public class KeyResource {
 
     public record RotationView(String id, String kind, String state, String reason, String requestedBy, String requestedAt,
             String expiresAt, String approvedBy, List<String> approvals, int approvalsRequired, String approvedAt,
-            Integer fromVersion, Integer toVersion, long rewrapped, Long total, String completedAt) {
+            Integer fromVersion, Integer toVersion, long rewrapped, Long total, String completedAt, String nextMasterKeyId,
+            List<String> newShares) {
     }
 
     public record KeyStatus(int activeVersion, List<VersionView> versions, List<RotationView> rotations) {
@@ -137,11 +141,65 @@ public class KeyResource {
         return service.find(id, Rotation.DATA).map(r -> view(r.orElseThrow(RotationRefused::notFound)));
     }
 
+    public static class ShareRequest {
+        public String share;
+    }
+
+    @POST
+    @Path("/master-rotations")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Request a master key rotation", description = "A new master key (a new key in the HSM, or a new key "
+            + "with new custodian shares) rewraps every KEK and root key once a different key custodian approves. Not for a "
+            + "master key from a file.")
+    @APIResponse(responseCode = "202", description = "PENDING_APPROVAL")
+    @APIResponse(responseCode = "409", description = "Another rotation is open, or the master key comes from a file")
+    public Uni<Response> requestMasterRotation(RotationRequest body) {
+        AuditContext who = auditContexts.current(caller.get());
+        return service.request(who, body == null ? null : body.reason, Rotation.MASTER)
+                .map(r -> Response.status(Response.Status.ACCEPTED).entity(view(r)).build());
+    }
+
+    @POST
+    @Path("/master-rotations/{id}/approve")
+    @Operation(summary = "Approve a master key rotation", description = "By a key custodian other than the requester. With an "
+            + "HSM the new key is in force at once (COMPLETED). With custodian shares the answer holds the new shares, once "
+            + "(AWAITING_SHARES): hand one to each custodian; the new key is in force when threshold custodians confirm them.")
+    @APIResponse(responseCode = "200", description = "COMPLETED, or AWAITING_SHARES with newShares (answered once, not cached)")
+    @APIResponse(responseCode = "403", description = "The requester cannot approve")
+    @APIResponse(responseCode = "409", description = "Already approved by you, or not awaiting approval")
+    public Uni<Response> approveMasterRotation(@PathParam("id") String id) {
+        AuditContext who = auditContexts.current(caller.get());
+        return service.approve(who, id, Rotation.MASTER)
+                .map(r -> Response.ok(view(r)).header("Cache-Control", "no-store").build());
+    }
+
+    @POST
+    @Path("/master-rotations/{id}/confirm")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Confirm a new master key share", description = "One new share per custodian. At threshold shares the "
+            + "new master key is rebuilt; if it is the approved one, the keys it rewrapped replace the current ones (COMPLETED). "
+            + "Other instances seal themselves and are unsealed with the new shares.")
+    @APIResponse(responseCode = "200", description = "AWAITING_SHARES (more needed) or COMPLETED")
+    @APIResponse(responseCode = "409", description = "This custodian or this share already counted, or not awaiting shares")
+    @APIResponse(responseCode = "422", description = "Not a share, or the shares do not rebuild the new master key")
+    public Uni<RotationView> confirmMasterRotation(@PathParam("id") String id, ShareRequest body) {
+        AuditContext who = auditContexts.current(caller.get());
+        return masterRotation.confirm(who, id, body == null ? null : body.share).map(this::view);
+    }
+
+    @GET
+    @Path("/master-rotations/{id}")
+    @Operation(summary = "A master key rotation and its state")
+    public Uni<RotationView> masterRotation(@PathParam("id") String id) {
+        caller.get();
+        return service.find(id, Rotation.MASTER).map(r -> view(r.orElseThrow(RotationRefused::notFound)));
+    }
+
     private RotationView view(Rotation r) {
         String last = r.approvedBy().isEmpty() ? null : r.approvedBy().get(r.approvedBy().size() - 1);
         return new RotationView(r.id(), r.kind(), r.state(), r.reason(), r.requestedBy(), text(r.requestedAt()), text(r.expiresAt()), last,
                 r.approvedBy(), service.approvalsRequired(), text(r.approvedAt()), r.fromVersion(), r.toVersion(), r.rewrapped(),
-                r.total(), text(r.completedAt()));
+                r.total(), text(r.completedAt()), r.nextMasterKeyId(), r.newShares());
     }
 
     private static String text(OffsetDateTime t) {

@@ -20,6 +20,13 @@ public interface MasterKey {
 
     SecretKey unwrap(byte[] wrapped) throws DecryptionFailedException;
 
+    /**
+     * Told which master key the stored keys are wrapped by (its id), before they are unwrapped: a
+     * source that holds several generations (an HSM after a rotation) uses that one. Others ignore it.
+     */
+    default void follow(String inForceId) {
+    }
+
     /** A fresh random 256-bit key, wrapped under this master key: how every KEK and root key is made. */
     default byte[] wrapNewKey() {
         SecretKey key = SecretKey.generate();

@@ -49,16 +49,37 @@ public final class Pkcs11MasterKey implements MasterKey {
             boolean createIfMissing) {
     }
 
-    private final Provider provider;
-    private final Key key;
-    private final String id;
-    private final String label;
+    /** One key in the token: the configured label, or {@code <label>.<n>} after n-1 rotations. */
+    public final class Generation {
+        private final String label;
+        private final Key key;
+        private final String id;
 
-    private Pkcs11MasterKey(Provider provider, Key key, String label) throws GeneralSecurityException {
+        private Generation(String label, Key key) throws GeneralSecurityException {
+            this.label = label;
+            this.key = key;
+            this.id = "p11-" + label + "-" + checkValue(key);
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public byte[] wrap(SecretKey k) {
+            return wrapWith(key, k);
+        }
+    }
+
+    private final Provider provider;
+    private final KeyStore store;
+    private final String baseLabel;
+    private volatile Generation current;
+
+    private Pkcs11MasterKey(Provider provider, KeyStore store, Key key, String label) throws GeneralSecurityException {
         this.provider = provider;
-        this.key = key;
-        this.label = label;
-        this.id = "p11-" + label + "-" + checkValue();
+        this.store = store;
+        this.baseLabel = label;
+        this.current = new Generation(label, key);
     }
 
     /** Logs in to the token and finds (or, when allowed, creates) the key; fails saying what to fix, never with the PIN. */
@@ -107,7 +128,7 @@ public final class Pkcs11MasterKey implements MasterKey {
                 throw new IllegalStateException("The PKCS#11 key " + s.keyLabel() + " is extractable: its bytes can leave the "
                         + "token. Create a key with CKA_SENSITIVE=true and CKA_EXTRACTABLE=false");
             }
-            return new Pkcs11MasterKey(provider, key, s.keyLabel());
+            return new Pkcs11MasterKey(provider, store, key, s.keyLabel());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("The PKCS#11 token refused an operation on key " + s.keyLabel() + ": "
                     + e.getClass().getSimpleName());
@@ -138,7 +159,56 @@ public final class Pkcs11MasterKey implements MasterKey {
         }
     }
 
-    private String checkValue() throws GeneralSecurityException {
+    /** A new key generated inside the token for a master key rotation; not in force until {@link #adopt}. */
+    synchronized Generation newGeneration() {
+        try {
+            int n = 2;
+            while (store.containsAlias(baseLabel + "." + n)) {
+                n++;
+            }
+            String label = baseLabel + "." + n;
+            KeyGenerator generator = KeyGenerator.getInstance("AES", provider);
+            generator.init(256);
+            store.setKeyEntry(label, generator.generateKey(), null, null);
+            Key key = store.getKey(label, null);
+            if (key == null || key.getEncoded() != null) {
+                throw new IllegalStateException("The PKCS#11 token did not keep the new master key " + label + " sensitive");
+            }
+            LOG.infof("Created the master key %s inside the PKCS#11 token for a rotation", label);
+            return new Generation(label, key);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("The PKCS#11 token could not create a new master key: " + e.getClass().getSimpleName());
+        }
+    }
+
+    void adopt(Generation next) {
+        current = next;
+    }
+
+    /** Uses the key of this token that the database says is in force (after a rotation, e.g. {@code <label>.2}). */
+    @Override
+    public synchronized void follow(String inForceId) {
+        if (inForceId.equals(current.id()) || !inForceId.startsWith("p11-") || inForceId.lastIndexOf('-') <= 4) {
+            return;
+        }
+        String label = inForceId.substring(4, inForceId.lastIndexOf('-'));
+        if (!label.equals(baseLabel) && !label.startsWith(baseLabel + ".")) {
+            return; // another token's key: unwrapStored says so
+        }
+        try {
+            Key key = store.getKey(label, null);
+            if (key != null) {
+                Generation g = new Generation(label, key);
+                if (g.id().equals(inForceId)) {
+                    current = g;
+                }
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("The PKCS#11 token refused access to key " + label + ": " + e.getClass().getSimpleName());
+        }
+    }
+
+    private String checkValue(Key key) throws GeneralSecurityException {
         Cipher c = Cipher.getInstance("AES/GCM/NoPadding", provider);
         c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, new byte[IV_BYTES]));
         c.updateAAD("cardvault/master-key-check/v1".getBytes(StandardCharsets.US_ASCII));
@@ -147,16 +217,21 @@ public final class Pkcs11MasterKey implements MasterKey {
 
     @Override
     public String id() {
-        return id;
+        return current.id();
     }
 
     @Override
     public String describe() {
-        return "master key " + id + " in PKCS#11 token (" + provider.getName() + ", key " + label + ")";
+        Generation g = current;
+        return "master key " + g.id() + " in PKCS#11 token (" + provider.getName() + ", key " + g.label + ")";
     }
 
     @Override
     public byte[] wrap(SecretKey k) {
+        return wrapWith(current.key, k);
+    }
+
+    private byte[] wrapWith(Key key, SecretKey k) {
         byte[] iv = new byte[IV_BYTES];
         Randomness.secure().nextBytes(iv);
         try {
@@ -177,7 +252,7 @@ public final class Pkcs11MasterKey implements MasterKey {
         }
         try {
             Cipher c = Cipher.getInstance("AES/GCM/NoPadding", provider);
-            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, wrapped, 1, IV_BYTES));
+            c.init(Cipher.DECRYPT_MODE, current.key, new GCMParameterSpec(TAG_BITS, wrapped, 1, IV_BYTES));
             c.updateAAD(AAD);
             return SecretKey.adopt(c.doFinal(wrapped, 1 + IV_BYTES, wrapped.length - 1 - IV_BYTES));
         } catch (GeneralSecurityException e) {
@@ -187,7 +262,7 @@ public final class Pkcs11MasterKey implements MasterKey {
 
     /** The token's key object, for tests that try to get its bytes out. */
     Key tokenKey() {
-        return key;
+        return current.key;
     }
 
     Provider provider() {

@@ -10,11 +10,24 @@ import java.util.List;
  */
 public record Rotation(String id, String kind, String state, String reason, String requestedBy, OffsetDateTime requestedAt,
         OffsetDateTime expiresAt, List<String> approvedBy, OffsetDateTime approvedAt, Integer fromVersion, Integer toVersion,
-        Long total, long rewrapped, OffsetDateTime completedAt, Long rekeyCutoff) {
+        Long total, long rewrapped, OffsetDateTime completedAt, Long rekeyCutoff, String nextMasterKeyId, List<String> newShares) {
 
     public static final String KEK = "KEK";
     public static final String DATA = "DATA";
     public static final String REKEYING = "REKEYING";
+    public static final String MASTER = "MASTER";
+    public static final String AWAITING_SHARES = "AWAITING_SHARES";
+
+    /** The rotation with the new master key's shares, answered once to the approver and never stored. */
+    public Rotation withShares(List<String> shares) {
+        return new Rotation(id, kind, state, reason, requestedBy, requestedAt, expiresAt, approvedBy, approvedAt, fromVersion,
+                toVersion, total, rewrapped, completedAt, rekeyCutoff, nextMasterKeyId, shares);
+    }
+
+    @Override
+    public String toString() {
+        return "Rotation[" + id + ", " + kind + ", " + state + (newShares == null ? "" : ", shares redacted") + "]";
+    }
 
     public static final String PENDING = "PENDING_APPROVAL";
     public static final String REWRAPPING = "REWRAPPING";

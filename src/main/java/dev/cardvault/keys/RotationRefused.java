@@ -15,7 +15,9 @@ public final class RotationRefused extends RuntimeException {
         /** This custodian already approved. */
         ALREADY_APPROVED,
         /** Another rotation is awaiting approval or rewrapping. */
-        ANOTHER_OPEN
+        ANOTHER_OPEN,
+        /** The master key source cannot be rotated by the service (a file). */
+        NOT_ROTATABLE
     }
 
     private final Reason reason;

@@ -21,7 +21,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class RotationRepository {
 
     static final String COLUMNS = "id, kind, state, reason, requested_by, requested_at, expires_at, approved_by, approved_at, "
-            + "from_version, to_version, total, rewrapped, completed_at, rekey_cutoff";
+            + "from_version, to_version, total, rewrapped, completed_at, rekey_cutoff, next_master_key_id";
 
     public record KekStatus(int version, String state, OffsetDateTime createdAt, long dataKeys) {
     }
@@ -94,6 +94,80 @@ public class RotationRepository {
                 + "AND expires_at <= now()").execute(Tuple.of(id)).replaceWithVoid();
     }
 
+    /** A master key rotation whose new shares were not confirmed in time: expired, its pending keys dropped. */
+    public Uni<Boolean> expireAwaitingShares(String id) {
+        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE key_rotation SET state = 'EXPIRED' WHERE id = $1 "
+                + "AND state = 'AWAITING_SHARES' AND expires_at <= now()").execute(Tuple.of(id)).flatMap(rows -> rows.rowCount() == 0
+                        ? Uni.createFrom().item(false)
+                        : tx.query("UPDATE kek SET next_wrapped_key = NULL").execute()
+                                .flatMap(x -> tx.query("UPDATE root_key SET next_wrapped_key = NULL").execute()).replaceWith(true)));
+    }
+
+    public Uni<Optional<Rotation>> awaitingShares() {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM key_rotation WHERE state = 'AWAITING_SHARES'").execute()
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rotation(rows.iterator().next())));
+    }
+
+    /** A key wrapped by the master key: a KEK version or a root key. */
+    public record MasterWrapped(Integer kekVersion, String rootName, byte[] wrappedKey, String masterKeyId) {
+        String what() {
+            return kekVersion != null ? "KEK v" + kekVersion : "the root key " + rootName;
+        }
+    }
+
+    /** Every key the master key wraps, locked for the rotation's transaction. */
+    Uni<List<MasterWrapped>> masterWrapped(SqlClient tx) {
+        return tx.query("SELECT version, wrapped_key, master_key_id FROM kek WHERE wrapped_key IS NOT NULL ORDER BY version FOR UPDATE")
+                .execute().flatMap(keks -> tx.query("SELECT name, wrapped_key, master_key_id FROM root_key ORDER BY name FOR UPDATE")
+                        .execute().map(roots -> {
+                            List<MasterWrapped> out = new ArrayList<>();
+                            keks.forEach(r -> out.add(new MasterWrapped(r.getInteger("version"), null, r.getBuffer("wrapped_key").getBytes(),
+                                    r.getString("master_key_id"))));
+                            roots.forEach(r -> out.add(new MasterWrapped(null, r.getString("name"), r.getBuffer("wrapped_key").getBytes(),
+                                    r.getString("master_key_id"))));
+                            return out;
+                        }));
+    }
+
+    /**
+     * Stores a key rewrapped by the new master key: in force at once ({@code pending} false), or
+     * beside the current one until the new shares are confirmed.
+     */
+    Uni<Void> storeRewrapped(SqlClient tx, MasterWrapped k, byte[] rewrapped, String newMasterKeyId, boolean pending) {
+        io.vertx.core.buffer.Buffer b = io.vertx.core.buffer.Buffer.buffer(rewrapped);
+        String table = k.kekVersion() != null ? "kek" : "root_key";
+        String where = k.kekVersion() != null ? "version = $1" : "name = $1";
+        Object key = k.kekVersion() != null ? k.kekVersion() : k.rootName();
+        String sql = pending ? "UPDATE " + table + " SET next_wrapped_key = $2 WHERE " + where
+                : "UPDATE " + table + " SET wrapped_key = $2, master_key_id = $3, next_wrapped_key = NULL WHERE " + where;
+        return (pending ? tx.preparedQuery(sql).execute(Tuple.of(key, b)) : tx.preparedQuery(sql).execute(Tuple.of(key, b, newMasterKeyId)))
+                .replaceWithVoid();
+    }
+
+    /** The last approval of a master key rotation: completed now (HSM), or awaiting the new shares' confirmation. */
+    Uni<Rotation> approveMaster(SqlClient tx, String id, String approver, String newMasterKeyId, boolean awaitShares) {
+        return tx.preparedQuery("UPDATE key_rotation SET state = $3, approved_by = array_append(approved_by, $2), approved_at = now(), "
+                + "next_master_key_id = $4, completed_at = CASE WHEN $3 = 'COMPLETED' THEN now() END WHERE id = $1 RETURNING " + COLUMNS)
+                .execute(Tuple.of(id, approver, awaitShares ? Rotation.AWAITING_SHARES : Rotation.COMPLETED, newMasterKeyId))
+                .map(rows -> rotation(rows.iterator().next()));
+    }
+
+    /** The new shares were confirmed: the pending keys replace the current ones, the new master key is in force. */
+    Uni<Boolean> completeMaster(SqlClient tx, String id, String newMasterKeyId) {
+        return tx.preparedQuery("UPDATE key_rotation SET state = 'COMPLETED', completed_at = now() WHERE id = $1 "
+                + "AND state = 'AWAITING_SHARES' AND next_master_key_id = $2").execute(Tuple.of(id, newMasterKeyId)).flatMap(rows -> {
+                    if (rows.rowCount() != 1) {
+                        return Uni.createFrom().item(false);
+                    }
+                    return tx.preparedQuery("UPDATE kek SET wrapped_key = next_wrapped_key, master_key_id = $1, next_wrapped_key = NULL "
+                            + "WHERE next_wrapped_key IS NOT NULL").execute(Tuple.of(newMasterKeyId))
+                            .flatMap(x -> tx.preparedQuery("UPDATE root_key SET wrapped_key = next_wrapped_key, master_key_id = $1, "
+                                    + "next_wrapped_key = NULL WHERE next_wrapped_key IS NOT NULL").execute(Tuple.of(newMasterKeyId)))
+                            .flatMap(x -> tx.preparedQuery("UPDATE seal_config SET master_key_id = $1").execute(Tuple.of(newMasterKeyId)))
+                            .replaceWith(true);
+                });
+    }
+
     Uni<Rotation> addApproval(SqlClient tx, String id, String approver) {
         return tx.preparedQuery("UPDATE key_rotation SET approved_by = array_append(approved_by, $2) WHERE id = $1 RETURNING " + COLUMNS)
                 .execute(Tuple.of(id, approver)).map(rows -> rotation(rows.iterator().next()));
@@ -101,8 +175,13 @@ public class RotationRepository {
 
     /** Within the approval transaction: new ACTIVE version, previous one DECRYPT_ONLY, every tenant's data key rolled. */
     Uni<Rotation> activate(SqlClient tx, String id, String approver, byte[] wrappedKek, String masterKeyId) {
-        return tx.preparedQuery("SELECT version FROM kek WHERE state = 'ACTIVE' FOR UPDATE").execute()
+        return tx.preparedQuery("SELECT version, (SELECT count(*) FROM kek o WHERE o.wrapped_key IS NOT NULL AND o.master_key_id <> $1) "
+                + "AS other FROM kek WHERE state = 'ACTIVE' FOR UPDATE").execute(Tuple.of(masterKeyId))
                 .flatMap(active -> {
+                    if (active.iterator().next().getLong("other") > 0) {
+                        // This instance holds a master key rotated out elsewhere: the new KEK would not unwrap there.
+                        throw new IllegalStateException("This instance's master key is no longer the one in force");
+                    }
                     int from = active.iterator().next().getInteger("version");
                     return tx.preparedQuery("SELECT max(version) AS v FROM kek").execute().flatMap(max -> {
                         int to = max.iterator().next().getInteger("v") + 1;
@@ -199,6 +278,6 @@ public class RotationRepository {
                 r.getOffsetDateTime("requested_at"), r.getOffsetDateTime("expires_at"),
                 approvers == null ? List.of() : Arrays.asList(approvers), r.getOffsetDateTime("approved_at"),
                 r.getInteger("from_version"), r.getInteger("to_version"), r.getLong("total"), r.getLong("rewrapped"),
-                r.getOffsetDateTime("completed_at"), r.getLong("rekey_cutoff"));
+                r.getOffsetDateTime("completed_at"), r.getLong("rekey_cutoff"), r.getString("next_master_key_id"), null);
     }
 }

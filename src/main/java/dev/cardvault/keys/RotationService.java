@@ -35,7 +35,21 @@ public class RotationService {
 
     private static final Logger LOG = Logger.getLogger(RotationService.class);
 
-    private static final Pattern ID_SHAPE = Pattern.compile("^(rot|rk)_[0-9a-f]{20}$");
+    private static final Pattern ID_SHAPE = Pattern.compile("^(rot|rk|mkr)_[0-9a-f]{20}$");
+
+    /** What each kind of key operation is called in ids and in the trail. */
+    private record Kind(String idPrefix, AuditType requested, AuditType approved) {
+        static Kind of(String kind) {
+            return switch (kind) {
+                case Rotation.DATA -> new Kind("rk_", AuditType.DATA_REKEY_REQUESTED, AuditType.DATA_REKEY_APPROVED);
+                case Rotation.MASTER -> new Kind("mkr_", AuditType.MASTER_KEY_ROTATION_REQUESTED, AuditType.MASTER_KEY_ROTATION_APPROVED);
+                default -> new Kind("rot_", AuditType.KEY_ROTATION_REQUESTED, AuditType.KEY_ROTATION_APPROVED);
+            };
+        }
+    }
+
+    @Inject
+    MasterKeyRotation masterRotation;
 
     @ConfigProperty(name = "cardvault.keys.rotation.approvals-required", defaultValue = "1")
     int approvalsRequired;
@@ -63,16 +77,19 @@ public class RotationService {
         return request(who, reason, Rotation.KEK);
     }
 
-    /** A request of either kind: a KEK rotation or a re-key of the data. */
+    /** A request of any kind: a KEK rotation, a re-key of the data, a master key rotation. */
     public Uni<Rotation> request(AuditContext who, String reason, String kind) {
-        AuditType requested = Rotation.DATA.equals(kind) ? AuditType.DATA_REKEY_REQUESTED : AuditType.KEY_ROTATION_REQUESTED;
+        AuditType requested = Kind.of(kind).requested();
+        if (Rotation.MASTER.equals(kind)) {
+            masterRotation.requireRotatable();
+        }
         if (reason == null || reason.isBlank() || reason.length() > 500 || reason.chars().anyMatch(Character::isISOControl)) {
             throw new InvalidRequest("reason", "is required: at most 500 characters, no control characters");
         }
         if (CardShape.contains(reason)) {
             throw new InvalidRequest("reason", "must not contain a card number");
         }
-        String id = newId(Rotation.DATA.equals(kind) ? "rk_" : "rot_");
+        String id = newId(Kind.of(kind).idPrefix());
         OffsetDateTime expires = OffsetDateTime.now(ZoneOffset.UTC).plus(approvalTimeout);
         // The request and its event commit together; a refused request is recorded as FAILED.
         return audit.recordAtomically(tx -> rotations.insert(tx, id, kind, reason.strip(), who.subject(), expires)
@@ -102,7 +119,7 @@ public class RotationService {
     }
 
     private static boolean isOfKind(String id, String kind) {
-        return id.startsWith(Rotation.DATA.equals(kind) ? "rk_" : "rot_");
+        return id.startsWith(Kind.of(kind).idPrefix());
     }
 
     public Uni<Rotation> approve(AuditContext who, String id) {
@@ -111,7 +128,7 @@ public class RotationService {
 
     /** An approval; the last required one activates the operation (a new KEK, or the re-key). */
     public Uni<Rotation> approve(AuditContext who, String id, String kind) {
-        AuditType approved = Rotation.DATA.equals(kind) ? AuditType.DATA_REKEY_APPROVED : AuditType.KEY_ROTATION_APPROVED;
+        AuditType approved = Kind.of(kind).approved();
         if (!isWellFormedId(id) || !isOfKind(id, kind)) {
             return audit.record(who.event(approved, Outcome.FAILED, null, null))
                     .onItem().transformToUni(v -> Uni.createFrom().failure(RotationRefused.notFound()));
@@ -137,12 +154,19 @@ public class RotationService {
                     if (Rotation.DATA.equals(r.kind())) {
                         return rotations.activateRekey(tx, id, who.subject());
                     }
+                    if (Rotation.MASTER.equals(r.kind())) {
+                        return masterRotation.apply(tx, r, who.subject());
+                    }
                     return rotations.activate(tx, id, who.subject(), masterKey.wrapNewKey(), masterKey.id());
                 }), r -> approvalEvents(who, r)))
                 .onFailure(RotationRefused.class).call(e -> audit.record(who.event(approved,
                         ((RotationRefused) e).reason() == RotationRefused.Reason.NOT_FOUND ? Outcome.FAILED : Outcome.DENIED, id, null))
                         .onFailure().recoverWithNull())
                 .call(r -> {
+                    if (Rotation.MASTER.equals(r.kind())) {
+                        masterRotation.committed(r);
+                        return Uni.createFrom().voidItem();
+                    }
                     if (Rotation.REKEYING.equals(r.state())) {
                         LOG.infof("Re-key %s approved: every data key up to %d is emptied and destroyed, %d card record(s) to re-encrypt",
                                 r.id(), r.rekeyCutoff(), r.total());
@@ -160,6 +184,17 @@ public class RotationService {
     /** The approval; with the last one also the new KEK and the rollover of every active data key. */
     private static List<AuditEvent> approvalEvents(AuditContext who, Rotation r) {
         List<AuditEvent> events = new ArrayList<>();
+        if (Rotation.MASTER.equals(r.kind())) {
+            events.add(who.event(AuditType.MASTER_KEY_ROTATION_APPROVED, Outcome.SUCCESS, r.id(), "requestedBy:" + r.requestedBy()));
+            if (Rotation.COMPLETED.equals(r.state())) {
+                events.add(who.event(AuditType.MASTER_KEY_ROTATED, Outcome.SUCCESS, r.id(), null)
+                        .withDetail("masterKey=" + r.nextMasterKeyId() + " rewrapped=every KEK and root key"));
+            } else if (Rotation.AWAITING_SHARES.equals(r.state())) {
+                events.add(who.event(AuditType.KEY_CREATED, Outcome.SUCCESS, r.id(), null)
+                        .withDetail("key=master " + r.nextMasterKeyId() + " inForce=after custodians confirm the new shares"));
+            }
+            return events;
+        }
         if (Rotation.DATA.equals(r.kind())) {
             events.add(who.event(AuditType.DATA_REKEY_APPROVED, Outcome.SUCCESS, r.id(), "requestedBy:" + r.requestedBy()));
             if (Rotation.REKEYING.equals(r.state())) {

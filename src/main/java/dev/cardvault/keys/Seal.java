@@ -68,9 +68,9 @@ public class Seal {
     public record InitResult(List<String> shares, int threshold, String masterKeyId) {
     }
 
+    private static final String UNSEAL = "unseal";
     // Unseal progress of this instance: one share per custodian subject.
-    private final Map<String, Share> given = new LinkedHashMap<>();
-    private long firstShareNanos;
+    private final ShareCollector shares = new ShareCollector();
     private volatile boolean unsealing;
     private volatile SealRepository.Config config;
 
@@ -101,10 +101,7 @@ public class Seal {
     }
 
     private int progress() {
-        synchronized (given) {
-            expireProgress();
-            return given.size();
-        }
+        return shares.progress(UNSEAL, unsealTimeout);
     }
 
     /** Creates the master key, splits it into {@code shares} of which {@code threshold} rebuild it. Once. */
@@ -185,43 +182,22 @@ public class Seal {
     }
 
     private Uni<SealStatus> offer(AuditContext who, Share share, SealRepository.Config c) {
-        Map<Integer, byte[]> parts = null;
-        int progress;
-        synchronized (given) {
-            expireProgress();
-            if (given.containsKey(who.subject())) {
-                share.wipe();
-                return refusedShare(who, "same-subject", new SealRefused(SealRefused.Reason.SHARE_ALREADY_GIVEN,
-                        "You already gave a share toward this unseal: each custodian counts once. Another custodian gives the next share."));
-            }
-            if (given.values().stream().anyMatch(s -> s.index() == share.index())) {
-                share.wipe();
-                return refusedShare(who, "duplicate-share", new SealRefused(SealRefused.Reason.DUPLICATE_SHARE,
-                        "This share was already given toward this unseal by another custodian. Nothing was counted."));
-            }
-            if (given.isEmpty()) {
-                firstShareNanos = System.nanoTime();
-            }
-            given.put(who.subject(), share);
-            progress = given.size();
-            if (progress >= c.threshold()) {
-                parts = new HashMap<>();
-                for (Share s : given.values()) {
-                    parts.put(s.index(), s.value().clone());
-                    s.wipe();
-                }
-                given.clear();
-                unsealing = true;
-            }
+        Optional<Map<Integer, byte[]>> parts;
+        try {
+            parts = shares.offer(UNSEAL, who.subject(), share, c.threshold(), unsealTimeout);
+        } catch (SealRefused refused) {
+            return refusedShare(who, refused.reason() == SealRefused.Reason.SHARE_ALREADY_GIVEN ? "same-subject" : "duplicate-share",
+                    refused);
         }
-        if (parts == null) {
-            int p = progress;
+        if (parts.isEmpty()) {
+            int p = shares.progress(UNSEAL, unsealTimeout);
             return audit.record(who.event(AuditType.UNSEAL_SHARE_GIVEN, Outcome.SUCCESS, null, null)
                     .withDetail("progress=" + p + "/" + c.threshold()))
-                    .onFailure().invoke(e -> withdraw(who.subject()))
+                    .onFailure().invoke(e -> shares.withdraw(who.subject()))
                     .flatMap(v -> status());
         }
-        return rebuild(who, parts, c);
+        unsealing = true;
+        return rebuild(who, parts.get(), c);
     }
 
     private Uni<SealStatus> rebuild(AuditContext who, Map<Integer, byte[]> parts, SealRepository.Config c) {
@@ -266,14 +242,26 @@ public class Seal {
                 .flatMap(n -> status());
     }
 
+    /** The master key was rotated in this instance: the new one is in force (its shares were confirmed). */
+    void masterKeyRotated(String newId) {
+        SealRepository.Config c = config;
+        if (c != null) {
+            config = new SealRepository.Config(newId, c.shares(), c.threshold());
+        }
+    }
+
+    /** Seals this instance on its own (the master key was rotated elsewhere); recorded like a custodian's seal. */
+    Uni<Void> sealBecause(String reason) {
+        config = null; // re-read: the master key id changed
+        return seal(new AuditContext(dev.cardvault.audit.AuditEvent.SERVICE, null, null, null)).replaceWithVoid()
+                .invoke(() -> LOG.warnf("Sealed by the service itself: %s", reason));
+    }
+
     /** Seals this instance now: every key is dropped from memory and zeroed. */
     public Uni<SealStatus> seal(AuditContext who) {
         requireSealable();
         boolean wasSealed = !((SharedMasterKey) masterKey).isOpen() && !hierarchy.isLoaded();
-        synchronized (given) {
-            given.values().forEach(Share::wipe);
-            given.clear();
-        }
+        shares.reset();
         if (!wasSealed) {
             hierarchy.unload();
             ((SharedMasterKey) masterKey).close();
@@ -290,24 +278,6 @@ public class Seal {
     private <T> Uni<T> refusedShare(AuditContext who, String reason, SealRefused refusal) {
         return audit.record(who.event(AuditType.UNSEAL_SHARE_GIVEN, Outcome.DENIED, null, null).withDetail("reason=" + reason))
                 .onItemOrFailure().transformToUni((v, e) -> Uni.createFrom().failure(refusal));
-    }
-
-    private void withdraw(String subject) {
-        synchronized (given) {
-            Share s = given.remove(subject);
-            if (s != null) {
-                s.wipe();
-            }
-        }
-    }
-
-    /** Shares given longer ago than the unseal timeout are forgotten (caller holds the lock). */
-    private void expireProgress() {
-        if (!given.isEmpty() && System.nanoTime() - firstShareNanos > unsealTimeout.toNanos()) {
-            LOG.warnf("Unseal progress of %d share(s) expired after %s and was reset", given.size(), unsealTimeout);
-            given.values().forEach(Share::wipe);
-            given.clear();
-        }
     }
 
     private void requireSealable() {

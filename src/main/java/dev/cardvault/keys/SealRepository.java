@@ -36,7 +36,8 @@ public class SealRepository {
 
     /** The master key that wrapped the stored keys, if any key is stored. */
     public Uni<Optional<String>> wrappingMasterKey() {
-        return pool.query("SELECT master_key_id FROM kek UNION ALL SELECT master_key_id FROM root_key LIMIT 1").execute()
+        return pool.query("SELECT master_key_id FROM kek WHERE wrapped_key IS NOT NULL "
+                + "UNION ALL SELECT master_key_id FROM root_key LIMIT 1").execute()
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString(0)));
     }
 }

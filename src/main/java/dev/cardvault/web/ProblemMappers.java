@@ -134,6 +134,7 @@ public class ProblemMappers {
             case NOT_PENDING -> new Problem("rotation-not-pending", "Conflict", 409, e.getMessage());
             case ALREADY_APPROVED -> new Problem("already-approved", "Conflict", 409, e.getMessage());
             case ANOTHER_OPEN -> new Problem("rotation-open", "Conflict", 409, e.getMessage());
+            case NOT_ROTATABLE -> new Problem("not-rotatable", "Conflict", 409, e.getMessage());
         };
         return respond(ctx, problem);
     }

@@ -153,6 +153,13 @@ class RuntimeRoleTest {
                     assertEquals(table.getValue().contains(privilege), has, table.getKey() + " " + privilege);
                 }
             }
+            // A master key rotation rewraps root keys and names the new master key: those columns only.
+            for (String column : List.of("wrapped_key", "master_key_id", "next_wrapped_key")) {
+                assertTrue(bool(c, "SELECT has_column_privilege(current_user, 'public.root_key', '" + column + "', 'UPDATE')"), column);
+            }
+            assertFalse(bool(c, "SELECT has_column_privilege(current_user, 'public.root_key', 'name', 'UPDATE')"));
+            assertTrue(bool(c, "SELECT has_column_privilege(current_user, 'public.seal_config', 'master_key_id', 'UPDATE')"));
+            assertFalse(bool(c, "SELECT has_column_privilege(current_user, 'public.seal_config', 'threshold', 'UPDATE')"));
             assertTrue(bool(c, "SELECT has_table_privilege(current_user, 'flyway_schema_history', 'SELECT')"));
             assertFalse(bool(c, "SELECT has_table_privilege(current_user, 'flyway_schema_history', 'INSERT')"));
             // Every table in public the service may touch at all is on the list.

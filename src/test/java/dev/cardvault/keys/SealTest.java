@@ -179,8 +179,49 @@ class SealTest {
                 .body("pan", equalTo(TEST_CARD));
     }
 
+    private static List<String> newShares = List.of();
+
     @Test
     @Order(6)
+    void masterKeyRotation_newSharesConfirmedByCustodians_thenOnlyTheNewSharesUnseal() throws Exception {
+        Response requested = given().header("Authorization", ALICE).contentType("application/json")
+                .body(new JsonObject().put("reason", "custodian left the company").encode()).post("/v1/keys/master-rotations");
+        requested.then().statusCode(202).body("kind", equalTo("MASTER"));
+        String id = requested.path("id");
+        given().header("Authorization", ALICE).post("/v1/keys/master-rotations/" + id + "/approve").then().statusCode(403);
+        Response approved = given().header("Authorization", BOB).post("/v1/keys/master-rotations/" + id + "/approve");
+        approved.then().statusCode(200).header("Cache-Control", "no-store").body("state", equalTo("AWAITING_SHARES"));
+        newShares = approved.jsonPath().getList("newShares", String.class);
+        assertEquals(3, newShares.size());
+        String newKey = approved.path("nextMasterKeyId");
+        given().header("Authorization", ALICE).get("/v1/keys/master-rotations/" + id).then().statusCode(200)
+                .body("newShares", org.hamcrest.Matchers.nullValue()); // answered once
+        assertEquals(0, Db.scalar("SELECT count(*) FROM kek WHERE master_key_id = ?", newKey), "in force before confirmation");
+
+        // An old share does not confirm the new key; two new ones from two custodians do.
+        given().header("Authorization", ALICE).contentType("application/json").body(new JsonObject().put("share", shares.get(0)).encode())
+                .post("/v1/keys/master-rotations/" + id + "/confirm").then().statusCode(200).body("state", equalTo("AWAITING_SHARES"));
+        given().header("Authorization", CAROL).contentType("application/json").body(new JsonObject().put("share", newShares.get(1)).encode())
+                .post("/v1/keys/master-rotations/" + id + "/confirm").then().statusCode(422).body("type", containsString("unseal-failed"));
+        given().header("Authorization", ALICE).contentType("application/json").body(new JsonObject().put("share", newShares.get(0)).encode())
+                .post("/v1/keys/master-rotations/" + id + "/confirm").then().statusCode(200).body("state", equalTo("AWAITING_SHARES"));
+        given().header("Authorization", CAROL).contentType("application/json").body(new JsonObject().put("share", newShares.get(2)).encode())
+                .post("/v1/keys/master-rotations/" + id + "/confirm").then().statusCode(200).body("state", equalTo("COMPLETED"));
+        assertEquals(0, Db.scalar("SELECT count(*) FROM kek WHERE wrapped_key IS NOT NULL AND master_key_id <> ?", newKey));
+        assertEquals(0, Db.scalar("SELECT count(*) FROM root_key WHERE master_key_id <> ? OR next_wrapped_key IS NOT NULL", newKey));
+        Api.reveal(Api.bearer("billing", "seal-acme", "detokenizer"), token, "RECURRING_BILLING").then().statusCode(200);
+
+        sys(BOB, "seal", null).then().statusCode(200).body("sealed", equalTo(true));
+        unseal(ALICE, shares.get(0)).then().statusCode(200);
+        unseal(BOB, shares.get(1)).then().statusCode(422).body("type", containsString("unseal-failed")); // the old key is gone
+        unseal(BOB, newShares.get(1)).then().statusCode(200);
+        unseal(ALICE, newShares.get(2)).then().statusCode(200).body("sealed", equalTo(false));
+        Api.reveal(Api.bearer("billing", "seal-acme", "detokenizer"), token, "RECURRING_BILLING").then().statusCode(200)
+                .body("pan", equalTo(TEST_CARD));
+    }
+
+    @Test
+    @Order(7)
     void everyStepIsInTheVerifiedTrail_andNoShareIsStoredOrLogged() throws Exception {
         List<Map<String, Object>> events = AuditTrail.events("limit=1000");
         List<String> types = new ArrayList<>();
@@ -197,8 +238,15 @@ class SealTest {
         AuditTrail.verify().getBoolean("valid");
         assertTrue(AuditTrail.verify().getBoolean("valid"), "trail verifies after sealed periods");
 
+        for (String expected : List.of("MASTER_KEY_ROTATION_REQUESTED/SUCCESS/alice-custodian",
+                "MASTER_KEY_ROTATION_APPROVED/SUCCESS/bob-custodian", "MASTER_KEY_SHARE_CONFIRMED/FAILED/carol-custodian",
+                "MASTER_KEY_ROTATED/SUCCESS/cardvault")) {
+            assertTrue(types.contains(expected), expected + " missing from " + types);
+        }
         List<String> secrets = new ArrayList<>();
-        for (String s : shares) {
+        List<String> all = new ArrayList<>(shares);
+        all.addAll(newShares);
+        for (String s : all) {
             secrets.add(s.substring(Share.PREFIX.length()));
             secrets.add(HexFormat.of().formatHex(Share.parse(s).value()));
         }
