@@ -324,14 +324,103 @@ class PackagedJarIT {
         env.putAll(hsm.serviceEnv(false));
         Path log2 = workDir.resolve("hsm2.log");
         Process second = start(env, log2);
+        String rotatedTo;
         try {
             awaitReady(second, port, log2);
             assertTrue(pan.equals(reveal(api, token)), "the card did not reveal after the restart");
+            // Master key rotation: a new key generated in the token, in force at the approval.
+            String alice = TestJwt.as("alice").roles("key-custodian").tenant("ops").bearer();
+            String bob = TestJwt.as("bob").roles("key-custodian").tenant("ops").bearer();
+            String id = api.json("POST", "/v1/keys/master-rotations", alice, "{\"reason\":\"HSM key cryptoperiod\"}", 202)
+                    .getString("id");
+            var done = api.json("POST", "/v1/keys/master-rotations/" + id + "/approve", bob, null, 200);
+            assertEquals("COMPLETED", done.getString("state"));
+            rotatedTo = done.getString("nextMasterKeyId");
+            assertTrue(rotatedTo.startsWith("p11-cardvault-master.2-"), rotatedTo);
+            assertTrue(pan.equals(reveal(api, token)), "the card did not reveal after the master key rotation");
         } finally {
             second.destroy();
             second.waitFor(60, TimeUnit.SECONDS);
         }
+        // Restart after the rotation: the configured label names the first key; the database names the one in force.
+        Path log3 = workDir.resolve("hsm3.log");
+        Process third = start(env, log3);
+        try {
+            awaitReady(third, port, log3);
+            assertTrue(read(log3).contains(rotatedTo), "not the rotated key in force after the restart");
+            assertTrue(pan.equals(reveal(api, token)), "the card did not reveal after the rotation and a restart");
+        } finally {
+            third.destroy();
+            third.waitFor(60, TimeUnit.SECONDS);
+        }
         assertFalse(read(log1).contains(Files.readString(hsm.pinFile()).strip()), "the PIN reached the log");
+    }
+
+    @Test
+    void rekey_killedTwiceMidway_resumesAfterRestart_destroysTheOldKeys_andEveryCardStillReveals() throws Exception {
+        int port = freePort();
+        HttpApi api = HttpApi.at(port);
+        Map<String, String> paused = Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port),
+                "CARDVAULT_KEYS_REKEY_EVERY", "off");
+        Path log1 = workDir.resolve("rk1.log");
+        Process first = start(paused, log1);
+        awaitReady(first, port, log1);
+        Map<String, String> panByToken = new java.util.HashMap<>();
+        Map<String, String> tenantByToken = new java.util.HashMap<>();
+        for (int i = 0; i < 40; i++) {
+            String tenant = "rk" + (i % 4);
+            String pan = dev.cardvault.testsupport.TestCards.randomVisa();
+            String token = api.json("POST", "/v1/tokens", Api.agent(tenant), Api.card(pan).put("expYear", 2040).encode(), 201)
+                    .getString("token");
+            panByToken.put(token, pan);
+            tenantByToken.put(token, tenant);
+        }
+        String alice = TestJwt.as("alice").roles("key-custodian").tenant("ops").bearer();
+        String bob = TestJwt.as("bob").roles("key-custodian").tenant("ops").bearer();
+        String id = api.json("POST", "/v1/keys/rekeys", alice, "{\"reason\":\"suspected compromise\"}", 202).getString("id");
+        assertEquals("REKEYING", api.json("POST", "/v1/keys/rekeys/" + id + "/approve", bob, null, 200).getString("state"));
+        first.destroyForcibly(); // SIGKILL before any record moved
+        first.waitFor(30, TimeUnit.SECONDS);
+
+        // Run 2: one small batch a second, killed once some records moved.
+        Map<String, String> slow = Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port),
+                "CARDVAULT_KEYS_REKEY_EVERY", "1s", "CARDVAULT_KEYS_REKEY_BATCH_SIZE", "3", "CARDVAULT_KEYS_REKEY_BATCHES_PER_RUN", "1");
+        Path log2 = workDir.resolve("rk2.log");
+        Process second = start(slow, log2);
+        awaitReady(second, port, log2);
+        long moved = 0;
+        for (int i = 0; i < 100 && moved == 0; i++) {
+            moved = api.json("GET", "/v1/keys/rekeys/" + id, alice, null, 200).getLong("rewrapped");
+            Thread.sleep(200);
+        }
+        second.destroyForcibly();
+        second.waitFor(30, TimeUnit.SECONDS);
+        assertTrue(moved > 0 && moved < 40, "expected part of the records moved before the second kill, got " + moved);
+
+        // Run 3: resumes and completes (no grace wait in this test); every card reveals.
+        Path log3 = workDir.resolve("rk3.log");
+        Process third = start(Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port),
+                "CARDVAULT_KEYS_REKEY_EVERY", "1s", "CARDVAULT_KEYS_RETIRED_KEY_GRACE", "0s"), log3);
+        try {
+            awaitReady(third, port, log3);
+            String state = "";
+            for (int i = 0; i < 150 && !"COMPLETED".equals(state); i++) {
+                state = api.json("GET", "/v1/keys/rekeys/" + id, alice, null, 200).getString("state");
+                Thread.sleep(200);
+            }
+            assertEquals("COMPLETED", state, read(log3));
+            for (var e : panByToken.entrySet()) {
+                String billing = Api.bearer("billing", tenantByToken.get(e.getKey()), "detokenizer");
+                String pan = api.json("POST", "/v1/tokens/" + e.getKey() + "/detokenize", billing,
+                        "{\"purpose\":\"RECURRING_BILLING\"}", 200).getString("pan");
+                assertTrue(e.getValue().equals(pan), "wrong card revealed for " + e.getKey()); // no PAN in failure output
+            }
+            String auditor = TestJwt.as("quinn").roles("auditor").tenant("ops").bearer();
+            assertTrue(api.json("GET", "/v1/audit/verify", auditor, null, 200).getBoolean("valid"));
+        } finally {
+            third.destroy();
+            third.waitFor(60, TimeUnit.SECONDS);
+        }
     }
 
     @Test
