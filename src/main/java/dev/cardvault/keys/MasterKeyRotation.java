@@ -149,12 +149,12 @@ public class MasterKeyRotation {
      * new key, the rewrapped keys replace the current ones and the new key is in force here.
      */
     public Uni<Rotation> confirm(AuditContext who, String id, String text) {
+        if (!RotationService.isWellFormedId(id) || !id.startsWith("mkr_")) {
+            return Uni.createFrom().failure(RotationRefused.notFound()); // a card number in the path included
+        }
         if (!(masterKey instanceof SharedMasterKey shared)) {
             return Uni.createFrom().failure(new RotationRefused(RotationRefused.Reason.NOT_ROTATABLE,
                     "Only a master key from custodian shares is confirmed with shares."));
-        }
-        if (!RotationService.isWellFormedId(id) || !id.startsWith("mkr_")) {
-            return Uni.createFrom().failure(RotationRefused.notFound());
         }
         return rotations.expireAwaitingShares(id).flatMap(x -> rotations.find(id)).flatMap(found -> {
             Rotation r = found.orElseThrow(RotationRefused::notFound);

@@ -88,6 +88,7 @@ final class OpenApiSlots {
     /** Operations whose successful call would change state that other test classes rely on. */
     private static boolean refuseOnly(String method, String path) {
         return method.equals("POST") && (path.endsWith("/rotations") || path.endsWith("/approve") || path.endsWith("/rekeys")
+                || path.endsWith("/master-rotations") || path.endsWith("/confirm")
                 || path.endsWith("/offboard") || path.startsWith("/v1/sys/"));
     }
 

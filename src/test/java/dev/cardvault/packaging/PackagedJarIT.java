@@ -424,7 +424,7 @@ class PackagedJarIT {
     }
 
     @Test
-    void sharesSource_startsSealedEveryTime_custodiansUnseal_andTheDataSurvivesARestart() throws Exception {
+    void sharesSource_startsSealedEveryTime_andAMasterKeyRotationKilledMidwayIsConfirmedAfterTheRestart() throws Exception {
         int port = freePort();
         HttpApi api = HttpApi.at(port);
         Map<String, String> env = Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port),
@@ -436,7 +436,9 @@ class PackagedJarIT {
         Path log1 = workDir.resolve("shares1.log");
         Process first = start(env, log1);
         java.util.List<String> shares = new java.util.ArrayList<>();
+        java.util.List<String> newShares = new java.util.ArrayList<>();
         String token;
+        String rotation;
         try {
             awaitSealed(first, port, log1, false);
             api.json("POST", "/v1/tokens", Api.agent("sh"), Api.card(pan).encode(), 503);
@@ -448,8 +450,13 @@ class PackagedJarIT {
             assertEquals(200, api.status("/q/health/ready", null));
             token = api.json("POST", "/v1/tokens", Api.agent("sh"), Api.card(pan).put("expYear", 2040).encode(), 201)
                     .getString("token");
+            // A master key rotation approved, its new shares handed out, then the process is killed.
+            rotation = api.json("POST", "/v1/keys/master-rotations", alice, "{\"reason\":\"custodian change\"}", 202).getString("id");
+            var approved = api.json("POST", "/v1/keys/master-rotations/" + rotation + "/approve", bob, null, 200);
+            assertEquals("AWAITING_SHARES", approved.getString("state"));
+            approved.getJsonArray("newShares").forEach(x -> newShares.add((String) x));
         } finally {
-            first.destroy();
+            first.destroyForcibly();
             first.waitFor(60, TimeUnit.SECONDS);
         }
         Path log2 = workDir.resolve("shares2.log");
@@ -464,13 +471,35 @@ class PackagedJarIT {
             String revealed = api.json("POST", "/v1/tokens/" + token + "/detokenize", Api.bearer("billing", "sh", "detokenizer"),
                     "{\"purpose\":\"REFUND\"}", 200).getString("pan");
             assertTrue(pan.equals(revealed), "the card did not reveal after the restart"); // no card number in failure output
+            // The old key is still in force; the rotation resumes: two custodians confirm their new shares.
+            assertEquals("AWAITING_SHARES", api.json("POST", "/v1/keys/master-rotations/" + rotation + "/confirm", carol,
+                    "{\"share\":\"" + newShares.get(2) + "\"}", 200).getString("state"));
+            assertEquals("COMPLETED", api.json("POST", "/v1/keys/master-rotations/" + rotation + "/confirm", bob,
+                    "{\"share\":\"" + newShares.get(1) + "\"}", 200).getString("state"));
         } finally {
             second.destroy();
             second.waitFor(60, TimeUnit.SECONDS);
         }
-        for (Path log : java.util.List.of(log1, log2)) {
+        Path log3 = workDir.resolve("shares3.log");
+        Process third = start(env, log3);
+        try {
+            awaitSealed(third, port, log3, true);
+            api.json("POST", "/v1/sys/unseal", alice, "{\"share\":\"" + shares.get(0) + "\"}", 200);
+            api.json("POST", "/v1/sys/unseal", carol, "{\"share\":\"" + shares.get(2) + "\"}", 422); // the old key is gone
+            api.json("POST", "/v1/sys/unseal", alice, "{\"share\":\"" + newShares.get(0) + "\"}", 200);
+            api.json("POST", "/v1/sys/unseal", bob, "{\"share\":\"" + newShares.get(1) + "\"}", 200);
+            String revealed = api.json("POST", "/v1/tokens/" + token + "/detokenize", Api.bearer("billing", "sh", "detokenizer"),
+                    "{\"purpose\":\"REFUND\"}", 200).getString("pan");
+            assertTrue(pan.equals(revealed), "the card did not reveal under the rotated master key");
+        } finally {
+            third.destroy();
+            third.waitFor(60, TimeUnit.SECONDS);
+        }
+        java.util.List<String> all = new java.util.ArrayList<>(shares);
+        all.addAll(newShares);
+        for (Path log : java.util.List.of(log1, log2, log3)) {
             String text = read(log);
-            for (String share : shares) {
+            for (String share : all) {
                 assertFalse(text.contains(share.substring("cvshare:".length())), "a share reached the log " + log.getFileName());
             }
         }

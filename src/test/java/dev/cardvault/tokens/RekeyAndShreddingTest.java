@@ -67,6 +67,7 @@ class RekeyAndShreddingTest {
             tenantByToken.put(token, tenant);
         }
 
+        requestRekey(Api.bearer("mallory", "rk-0", "tokenizer", "detokenizer", "privacy-officer")).then().statusCode(403);
         Response requested = requestRekey(ALICE);
         requested.then().statusCode(202).body("kind", equalTo("DATA")).body("state", equalTo("PENDING_APPROVAL"))
                 .body("id", startsWith("rk_"));
@@ -133,6 +134,17 @@ class RekeyAndShreddingTest {
         assertEquals(1, Db.scalar("SELECT count(*) FROM data_key WHERE id = ? AND shred_requested_at IS NOT NULL", key),
                 "erasing did not schedule the key's shredding");
 
+        // Not before the delay: as if the deletion had happened later than now minus shred-within (0 s here).
+        try (var c = Db.superuser(); var st = c.prepareStatement("UPDATE data_key SET shred_requested_at = now() + interval '1 hour' WHERE id = ?")) {
+            st.setLong(1, key);
+            st.executeUpdate();
+        }
+        job.runOnce(Integer.MAX_VALUE).await().atMost(Duration.ofMinutes(1));
+        assertEquals(1, Db.scalar("SELECT count(*) FROM data_key WHERE id = ?", key), "shredded before its delay");
+        try (var c = Db.superuser(); var st = c.prepareStatement("UPDATE data_key SET shred_requested_at = now() WHERE id = ?")) {
+            st.setLong(1, key);
+            st.executeUpdate();
+        }
         for (int i = 0; i < 20 && Db.scalar("SELECT count(*) FROM data_key WHERE id = ?", key) > 0; i++) {
             job.runOnce(Integer.MAX_VALUE).await().atMost(Duration.ofMinutes(1));
         }
