@@ -48,6 +48,7 @@ BEGIN
             ('audit_anchor',          'SELECT'),
             ('audit_held',            'SELECT, INSERT, DELETE'),
             ('seal_config',           'SELECT, INSERT, UPDATE (master_key_id)'),
+            ('capture_session',       'SELECT, INSERT, UPDATE'),
             ('flyway_schema_history', 'SELECT')
         ) AS g (tbl, privileges)
     LOOP

@@ -34,7 +34,7 @@ class ArchitectureTest {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("Web").definedBy("dev.cardvault.web..")
                 .layer("Startup").definedBy("dev.cardvault.devkeys..")
-                .layer("Capabilities").definedBy("dev.cardvault.tokens..", "dev.cardvault.keys..", "dev.cardvault.audit..")
+                .layer("Capabilities").definedBy("dev.cardvault.tokens..", "dev.cardvault.keys..", "dev.cardvault.audit..", "dev.cardvault.capture..")
                 .layer("Infrastructure").definedBy("dev.cardvault.database..", "dev.cardvault.logging..")
                 .layer("Base").definedBy("dev.cardvault.card..", "dev.cardvault.crypto..", "dev.cardvault.auth..", "dev.cardvault.errors..")
                 .whereLayer("Web").mayNotBeAccessedByAnyLayer()

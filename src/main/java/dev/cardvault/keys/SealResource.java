@@ -52,6 +52,8 @@ public class SealResource {
     @SecurityRequirements
     @Operation(summary = "Seal status", description = "No authentication: whether the vault is initialised and sealed, and how "
             + "many of the shares needed have been given to this instance.")
+    @APIResponse(responseCode = "200", description = "The seal status")
+    @APIResponse(responseCode = "406", description = "The request does not accept application/json")
     public Uni<Seal.SealStatus> sealStatus() {
         return seal.status();
     }

@@ -68,6 +68,23 @@ public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, Tok
         return new TokenizeCommand(pan, expiry, name, format, Boolean.TRUE.equals(r.deterministic), expiresAt, Map.copyOf(metadata));
     }
 
+    /**
+     * The rules for what a tokenization stores besides the card (format, metadata), for a request
+     * that fixes them before the card arrives (a capture session).
+     */
+    public static List<Violation> optionViolations(String format, Map<String, String> metadata) {
+        List<Violation> v = new ArrayList<>();
+        if (format != null) {
+            try {
+                TokenFormat.valueOf(format);
+            } catch (IllegalArgumentException e) {
+                v.add(new Violation("format", "must be one of RANDOM, LAST4, BIN6_LAST4"));
+            }
+        }
+        checkMetadata(metadata == null ? Map.of() : metadata, v);
+        return v;
+    }
+
     private static void checkMetadata(Map<String, String> metadata, List<Violation> v) {
         if (metadata.size() > MAX_METADATA_ENTRIES) {
             v.add(new Violation("metadata", "must have at most " + MAX_METADATA_ENTRIES + " entries"));

@@ -60,6 +60,10 @@ public class HttpEdge {
             ProblemResponses.write(ctx, Problems.shuttingDown());
             return;
         }
+        if (ctx.normalizedPath().startsWith("/widget/")) {
+            // The widget's script, page and styles: never sniffed, never a referrer to a third party.
+            ctx.response().putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");
+        }
         if (bodyLimit.declaredTooLarge(ctx.request())) {
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
             ProblemResponses.write(ctx, Problems.payloadTooLarge(bodyLimit.maxBytes()));

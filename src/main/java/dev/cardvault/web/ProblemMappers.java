@@ -19,6 +19,7 @@ import dev.cardvault.audit.AuditUnavailableException;
 import dev.cardvault.auth.CallerIdentityAugmentor;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.errors.MissingBody;
+import dev.cardvault.capture.CaptureRefused;
 import dev.cardvault.keys.RotationRefused;
 import dev.cardvault.keys.Seal;
 import dev.cardvault.keys.SealRefused;
@@ -135,6 +136,16 @@ public class ProblemMappers {
             case ALREADY_APPROVED -> new Problem("already-approved", "Conflict", 409, e.getMessage());
             case ANOTHER_OPEN -> new Problem("rotation-open", "Conflict", 409, e.getMessage());
             case NOT_ROTATABLE -> new Problem("not-rotatable", "Conflict", 409, e.getMessage());
+        };
+        return respond(ctx, problem);
+    }
+
+    @ServerExceptionMapper
+    public Response captureRefused(CaptureRefused e, RoutingContext ctx) {
+        Problem problem = switch (e.reason()) {
+            case NOT_FOUND -> new Problem("capture-session-not-found", "Not Found", 404, e.getMessage());
+            case WRONG_SECRET -> new Problem("invalid-client-secret", "Forbidden", 403, e.getMessage());
+            case CLOSED -> new Problem("capture-session-closed", "Conflict", 409, e.getMessage());
         };
         return respond(ctx, problem);
     }

@@ -157,6 +157,10 @@ final class JsonBodies {
             case "reason" -> NODES.textNode("sweep");
             case "expiresAt" -> NODES.textNode(Instant.now().plus(Duration.ofDays(30)).truncatedTo(ChronoUnit.SECONDS).toString());
             case "metadata" -> Json.MAPPER.createObjectNode().put("orderRef", "A-1");
+            case "channel" -> NODES.textNode("WEB");
+            case "allowedOrigins" -> Json.MAPPER.createArrayNode().add("https://desk.example");
+            case "locale" -> NODES.textNode("en");
+            case "ttlSeconds" -> NODES.numberNode(600);
             default -> null;
         };
     }

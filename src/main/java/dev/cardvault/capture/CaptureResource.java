@@ -1,0 +1,106 @@
+package dev.cardvault.capture;
+
+import java.util.List;
+import java.util.Map;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import dev.cardvault.auth.CurrentCaller;
+import dev.cardvault.auth.Roles;
+import dev.cardvault.errors.MissingBody;
+import io.smallrye.mutiny.Uni;
+
+/** Capture sessions, opened server-to-server by an agent desktop's backend (role tokenizer). */
+@Path("/v1/capture-sessions")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Capture")
+@RolesAllowed(Roles.TOKENIZER)
+public class CaptureResource {
+
+    @Inject
+    CurrentCaller caller;
+
+    @Inject
+    CaptureService service;
+
+    public static class OpenRequest {
+        public String channel;
+        public List<String> allowedOrigins;
+        public String format;
+        public Boolean deterministic;
+        public Map<String, String> metadata;
+        public Integer ttlSeconds;
+        public String locale;
+    }
+
+    public record Opened(String id, String state, String expiresAt, String clientSecret) {
+    }
+
+    public record Progress(boolean complete, String brand, String masked) {
+    }
+
+    public record Captured(String token, String brand, String last4, Integer expMonth, Integer expYear, Map<String, String> metadata) {
+    }
+
+    public record SessionView(String id, String channel, String state, List<String> allowedOrigins, String locale, String format,
+            boolean deterministic, String createdAt, String expiresAt, String completedAt, Progress progress, Captured result) {
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Open a capture session", description = "For the agent desktop's backend: the card is then typed into "
+            + "the vault's own frame (GET /widget/v1/frame) with the client secret, answered here once and stored only as a "
+            + "hash. ttlSeconds at most 900 (default 600).")
+    @APIResponse(responseCode = "201", description = "OPEN, with the client secret")
+    @APIResponse(responseCode = "422", description = "A rule is broken (origins, ttlSeconds, locale, format, metadata)")
+    public Uni<Response> open(OpenRequest body) {
+        if (body == null) {
+            throw new MissingBody();
+        }
+        return service.open(caller.get(), new CaptureService.Request(body.channel, body.allowedOrigins, body.format, body.deterministic,
+                body.metadata, body.ttlSeconds, body.locale)).map(o -> Response.status(Response.Status.CREATED)
+                        .header("Location", "/v1/capture-sessions/" + o.session().id()).header("Cache-Control", "no-store")
+                        .entity(new Opened(o.session().id(), CaptureSession.OPEN, o.session().expiresAt().toString(), o.clientSecret()))
+                        .build());
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "A capture session", description = "Its state (a session past its expiry reads EXPIRED), a masked "
+            + "progress and, once COMPLETED, the token with its metadata. Never card data.")
+    public Uni<SessionView> get(@PathParam("id") String id) {
+        return service.find(caller.get(), id).map(CaptureResource::view);
+    }
+
+    @POST
+    @Path("/{id}/cancel")
+    @Operation(summary = "Cancel an open capture session", description = "The frame then takes no card.")
+    @APIResponse(responseCode = "200", description = "CANCELLED")
+    @APIResponse(responseCode = "409", description = "Not open (completed, cancelled or expired)")
+    public Uni<SessionView> cancel(@PathParam("id") String id) {
+        return service.cancel(caller.get(), id).map(CaptureResource::view);
+    }
+
+    static SessionView view(CaptureSession s) {
+        String state = s.stateAt(java.time.Instant.now());
+        boolean done = CaptureSession.COMPLETED.equals(state);
+        Progress progress = done ? new Progress(true, s.brand(), "•••• " + s.last4()) : new Progress(false, null, null);
+        Captured result = done ? new Captured(s.token(), s.brand(), s.last4(), s.expMonth(), s.expYear(), s.metadata()) : null;
+        return new SessionView(s.id(), s.channel(), state, s.allowedOrigins(), s.locale(), s.format(), s.deterministic(),
+                s.createdAt().toString(), s.expiresAt().toString(), s.completedAt() == null ? null : s.completedAt().toString(),
+                progress, result);
+    }
+}

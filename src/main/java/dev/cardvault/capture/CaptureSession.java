@@ -1,0 +1,28 @@
+package dev.cardvault.capture;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** A capture session as stored: never card data, and the client secret only as its hash. */
+public record CaptureSession(String id, String tenant, String createdBy, String channel, String state, List<String> allowedOrigins,
+        String format, boolean deterministic, Map<String, String> metadata, String locale, byte[] secretHash, Instant expiresAt,
+        Instant createdAt, Instant completedAt, String token, String brand, String last4, Integer expMonth, Integer expYear) {
+
+    public static final String OPEN = "OPEN";
+    public static final String SUBMITTING = "SUBMITTING";
+    public static final String COMPLETED = "COMPLETED";
+    public static final String CANCELLED = "CANCELLED";
+    public static final String EXPIRED = "EXPIRED";
+
+    /** The state as a caller sees it: an open session past its expiry reads EXPIRED. */
+    public String stateAt(Instant now) {
+        boolean open = OPEN.equals(state) || SUBMITTING.equals(state);
+        return open && !now.isBefore(expiresAt) ? EXPIRED : SUBMITTING.equals(state) ? OPEN : state;
+    }
+
+    @Override
+    public String toString() {
+        return "CaptureSession[" + id + ", " + tenant + ", " + state + "]";
+    }
+}

@@ -1,0 +1,26 @@
+-- Capture sessions: an agent desktop's backend opens one; the card is then typed into the vault's
+-- own frame (or keyed on the phone) and tokenized into the session's tenant. The client secret is
+-- stored only as a SHA-256 hash (it is 256 random bits: no dictionary to guard against).
+CREATE TABLE capture_session (
+    id              text PRIMARY KEY,
+    tenant          text NOT NULL,
+    created_by      text NOT NULL CHECK (btrim(created_by) <> ''),
+    channel         text NOT NULL CHECK (channel IN ('WEB', 'PHONE')),
+    state           text NOT NULL CHECK (state IN ('OPEN', 'SUBMITTING', 'COMPLETED', 'CANCELLED', 'EXPIRED')),
+    allowed_origins text[] NOT NULL,
+    format          text NOT NULL,
+    deterministic   boolean NOT NULL,
+    metadata        jsonb NOT NULL DEFAULT '{}'::jsonb,
+    locale          text NOT NULL CHECK (locale IN ('en', 'it')),
+    secret_hash     bytea NOT NULL,
+    expires_at      timestamptz NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    completed_at    timestamptz,
+    token           text,
+    brand           text,
+    last4           text CHECK (last4 IS NULL OR last4 ~ '^[0-9]{4}$'),
+    exp_month       smallint,
+    exp_year        smallint,
+    CHECK (state <> 'COMPLETED' OR token IS NOT NULL)
+);
+CREATE INDEX capture_session_open ON capture_session (expires_at) WHERE state IN ('OPEN', 'SUBMITTING');
