@@ -48,7 +48,7 @@
       } else if (m.type === 'cardvault:error' && m.error) {
         call(options.onError, { code: m.error.code, message: m.error.message });
       } else if (m.type === 'cardvault:resize' && typeof m.height === 'number' && !options.height) {
-        iframe.style.height = Math.max(120, Math.min(m.height, 1200)) + 'px';
+        iframe.style.height = Math.max(120, Math.min(m.height + 4, 1200)) + 'px';
       } else if (m.type === 'cardvault:ready') {
         call(options.onReady, {});
       }

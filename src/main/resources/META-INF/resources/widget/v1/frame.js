@@ -305,6 +305,9 @@
       clientSecret = m.clientSecret;
       post({ type: 'cardvault:ready' });
       changed();
+      if (window.ResizeObserver) {
+        new ResizeObserver(resized).observe(document.documentElement); // errors and status lines change the height
+      }
     } else if (m.type === 'cardvault:submit' && event.origin === hostOrigin) {
       submit();
     }
