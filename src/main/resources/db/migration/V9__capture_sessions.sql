@@ -21,6 +21,23 @@ CREATE TABLE capture_session (
     last4           text CHECK (last4 IS NULL OR last4 ~ '^[0-9]{4}$'),
     exp_month       smallint,
     exp_year        smallint,
+    -- Where the token view is POSTed on completion (on the tenant's allow-list), if anywhere.
+    callback_url    text,
     CHECK (state <> 'COMPLETED' OR token IS NOT NULL)
 );
 CREATE INDEX capture_session_open ON capture_session (expires_at) WHERE state IN ('OPEN', 'SUBMITTING');
+
+-- Webhook deliveries of completed sessions: the signed body (a token view, never card data) and
+-- its retry schedule. Written in the completion's transaction, delivered by a background job.
+CREATE TABLE capture_webhook (
+    session_id      text PRIMARY KEY REFERENCES capture_session (id),
+    tenant          text NOT NULL,
+    url             text NOT NULL,
+    body            text NOT NULL,
+    state           text NOT NULL CHECK (state IN ('PENDING', 'DELIVERED', 'FAILED')),
+    attempts        integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    last_status     integer,
+    delivered_at    timestamptz
+);
+CREATE INDEX capture_webhook_due ON capture_webhook (next_attempt_at) WHERE state = 'PENDING';

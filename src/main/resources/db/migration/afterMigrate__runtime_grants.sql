@@ -49,6 +49,7 @@ BEGIN
             ('audit_held',            'SELECT, INSERT, DELETE'),
             ('seal_config',           'SELECT, INSERT, UPDATE (master_key_id)'),
             ('capture_session',       'SELECT, INSERT, UPDATE'),
+            ('capture_webhook',       'SELECT, INSERT, UPDATE'),
             ('flyway_schema_history', 'SELECT')
         ) AS g (tbl, privileges)
     LOOP

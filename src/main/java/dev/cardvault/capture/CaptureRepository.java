@@ -24,7 +24,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class CaptureRepository {
 
     private static final String COLUMNS = "id, tenant, created_by, channel, state, allowed_origins, format, deterministic, metadata, "
-            + "locale, secret_hash, expires_at, created_at, completed_at, token, brand, last4, exp_month, exp_year";
+            + "locale, secret_hash, expires_at, created_at, completed_at, token, brand, last4, exp_month, exp_year, callback_url";
 
     @Inject
     Pool pool;
@@ -35,10 +35,11 @@ public class CaptureRepository {
 
     Uni<Void> insert(SqlClient tx, CaptureSession s) {
         return tx.preparedQuery("INSERT INTO capture_session (id, tenant, created_by, channel, state, allowed_origins, format, "
-                + "deterministic, metadata, locale, secret_hash, expires_at) VALUES ($1, $2, $3, $4, 'OPEN', $5, $6, $7, $8, $9, $10, $11)")
+                + "deterministic, metadata, locale, secret_hash, expires_at, callback_url) "
+                + "VALUES ($1, $2, $3, $4, 'OPEN', $5, $6, $7, $8, $9, $10, $11, $12)")
                 .execute(Tuple.from(new Object[] { s.id(), s.tenant(), s.createdBy(), s.channel(), s.allowedOrigins().toArray(new String[0]),
                         s.format(), s.deterministic(), new JsonObject(Map.copyOf(s.metadata())), s.locale(),
-                        io.vertx.core.buffer.Buffer.buffer(s.secretHash()), s.expiresAt().atOffset(ZoneOffset.UTC) }))
+                        io.vertx.core.buffer.Buffer.buffer(s.secretHash()), s.expiresAt().atOffset(ZoneOffset.UTC), s.callbackUrl() }))
                 .replaceWithVoid();
     }
 
@@ -77,6 +78,41 @@ public class CaptureRepository {
                 .map(rows -> rows.rowCount() == 1);
     }
 
+    /** A delivery to make, in the completion's transaction. */
+    Uni<Void> insertWebhook(SqlClient tx, String sessionId, String tenant, String url, String body) {
+        return tx.preparedQuery("INSERT INTO capture_webhook (session_id, tenant, url, body, state) VALUES ($1, $2, $3, $4, 'PENDING')")
+                .execute(Tuple.of(sessionId, tenant, url, body)).replaceWithVoid();
+    }
+
+    /** A due delivery, leased for {@code leaseSeconds} so that no other run sends it meanwhile. */
+    record Delivery(String sessionId, String tenant, String url, String body, int attempts) {
+    }
+
+    Uni<List<Delivery>> leaseDue(int limit, int leaseSeconds) {
+        return pool.preparedQuery("UPDATE capture_webhook SET next_attempt_at = now() + make_interval(secs => $2) WHERE session_id IN "
+                + "(SELECT session_id FROM capture_webhook WHERE state = 'PENDING' AND next_attempt_at <= now() "
+                + "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING session_id, tenant, url, body, attempts")
+                .execute(Tuple.of(limit, leaseSeconds)).map(rows -> {
+                    List<Delivery> out = new java.util.ArrayList<>();
+                    rows.forEach(r -> out.add(new Delivery(r.getString("session_id"), r.getString("tenant"), r.getString("url"),
+                            r.getString("body"), r.getInteger("attempts"))));
+                    return out;
+                });
+    }
+
+    Uni<Void> delivered(SqlClient tx, String sessionId, int status) {
+        return tx.preparedQuery("UPDATE capture_webhook SET state = 'DELIVERED', attempts = attempts + 1, last_status = $2, "
+                + "delivered_at = now() WHERE session_id = $1").execute(Tuple.of(sessionId, status)).replaceWithVoid();
+    }
+
+    /** A failed attempt: retried after {@code retryInSeconds}, or given up ({@code retryInSeconds} null). */
+    Uni<Void> attemptFailed(SqlClient tx, String sessionId, Integer status, Double retryInSeconds) {
+        return tx.preparedQuery("UPDATE capture_webhook SET attempts = attempts + 1, last_status = $2, "
+                + "state = CASE WHEN $3::float8 IS NULL THEN 'FAILED' ELSE 'PENDING' END, "
+                + "next_attempt_at = now() + make_interval(secs => coalesce($3::float8, 0)) WHERE session_id = $1")
+                .execute(Tuple.of(sessionId, status, retryInSeconds)).replaceWithVoid();
+    }
+
     private static CaptureSession session(Row r) {
         JsonObject md = r.getJsonObject("metadata");
         Map<String, String> metadata = new java.util.LinkedHashMap<>();
@@ -91,7 +127,7 @@ public class CaptureRepository {
                 instant(r.getOffsetDateTime("expires_at")), instant(r.getOffsetDateTime("created_at")),
                 instant(r.getOffsetDateTime("completed_at")), r.getString("token"), r.getString("brand"), r.getString("last4"),
                 r.getValue("exp_month") == null ? null : r.getInteger("exp_month"),
-                r.getValue("exp_year") == null ? null : r.getInteger("exp_year"));
+                r.getValue("exp_year") == null ? null : r.getInteger("exp_year"), r.getString("callback_url"));
     }
 
     private static Instant instant(OffsetDateTime t) {

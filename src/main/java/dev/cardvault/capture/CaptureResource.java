@@ -36,6 +36,9 @@ public class CaptureResource {
     @Inject
     CaptureService service;
 
+    @Inject
+    Callbacks callbacks;
+
     public static class OpenRequest {
         public String channel;
         public List<String> allowedOrigins;
@@ -44,6 +47,7 @@ public class CaptureResource {
         public Map<String, String> metadata;
         public Integer ttlSeconds;
         public String locale;
+        public String callbackUrl;
     }
 
     public record Opened(String id, String state, String expiresAt, String clientSecret) {
@@ -71,10 +75,21 @@ public class CaptureResource {
             throw new MissingBody();
         }
         return service.open(caller.get(), new CaptureService.Request(body.channel, body.allowedOrigins, body.format, body.deterministic,
-                body.metadata, body.ttlSeconds, body.locale)).map(o -> Response.status(Response.Status.CREATED)
+                body.metadata, body.ttlSeconds, body.locale, body.callbackUrl)).map(o -> Response.status(Response.Status.CREATED)
                         .header("Location", "/v1/capture-sessions/" + o.session().id()).header("Cache-Control", "no-store")
                         .entity(new Opened(o.session().id(), CaptureSession.OPEN, o.session().expiresAt().toString(), o.clientSecret()))
                         .build());
+    }
+
+    public record WebhookSecret(String secret) {
+    }
+
+    @GET
+    @Path("/webhook-secret")
+    @Operation(summary = "The tenant's webhook secret", description = "Receivers of capture session webhooks verify "
+            + "CardVault-Signature (t=<unix>,v1=<hex HMAC-SHA-256 of \"t.body\">) with it. Derived from a root key of the vault.")
+    public Response webhookSecret() {
+        return Response.ok(new WebhookSecret(callbacks.secret(caller.get().tenant()))).header("Cache-Control", "no-store").build();
     }
 
     @GET

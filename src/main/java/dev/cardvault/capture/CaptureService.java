@@ -63,11 +63,14 @@ public class CaptureService {
     @Inject
     AuditContexts auditContexts;
 
+    @Inject
+    Callbacks callbacks;
+
     Clock clock = Clock.systemUTC();
 
     /** What a caller asked for, as received. */
     public record Request(String channel, List<String> allowedOrigins, String format, Boolean deterministic,
-            Map<String, String> metadata, Integer ttlSeconds, String locale) {
+            Map<String, String> metadata, Integer ttlSeconds, String locale, String callbackUrl) {
     }
 
     /** A new session and its client secret, which is answered once and stored only as a hash. */
@@ -94,6 +97,10 @@ public class CaptureService {
             v.add(new Violation("locale", "must be en or it"));
         }
         v.addAll(TokenizeCommand.optionViolations(r.format(), r.metadata()));
+        if (r.callbackUrl() != null && !callbacks.allows(who.tenant(), r.callbackUrl())) {
+            v.add(new Violation("callbackUrl", "must start with one of the callback URLs the vault allows for your tenant "
+                    + "(https; ask the vault's operators to add it)"));
+        }
         if (!v.isEmpty()) {
             throw new InvalidRequest(v);
         }
@@ -102,7 +109,7 @@ public class CaptureService {
         CaptureSession s = new CaptureSession(newId(), who.tenant(), who.subject(), channel, CaptureSession.OPEN, origins,
                 r.format() == null ? "RANDOM" : r.format(), Boolean.TRUE.equals(r.deterministic()),
                 r.metadata() == null ? Map.of() : Map.copyOf(r.metadata()), locale, hash(secret), now.plusSeconds(ttl), now, null,
-                null, null, null, null, null);
+                null, null, null, null, null, r.callbackUrl());
         AuditContext audited = auditContexts.current(who);
         return audit.recordAtomically(tx -> repository.insert(tx, s).replaceWith(true),
                 ok -> audited.event(AuditType.CAPTURE_SESSION_OPENED, Outcome.SUCCESS, null, null)
@@ -180,7 +187,10 @@ public class CaptureService {
                 return tokens.tokenize(agent, cmd, audited)
                         .onFailure().call(e -> repository.release(id))
                         .flatMap(t -> audit.recordAtomically(tx -> repository.complete(tx, id, t.view().token(), t.view().brand(),
-                                t.view().last4(), t.view().expMonth(), t.view().expYear()), done -> done
+                                t.view().last4(), t.view().expMonth(), t.view().expYear()).flatMap(done -> done && s.callbackUrl() != null
+                                        ? repository.insertWebhook(tx, id, s.tenant(), s.callbackUrl(), Callbacks.body(s, t.view()))
+                                                .replaceWith(true)
+                                        : Uni.createFrom().item(done)), done -> done
                                         ? audited.event(AuditType.CAPTURE_SESSION_COMPLETED, Outcome.SUCCESS, t.view().token(), null)
                                                 .withDetail("session=" + id)
                                         : null)

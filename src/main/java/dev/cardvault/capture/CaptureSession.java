@@ -7,7 +7,8 @@ import java.util.Map;
 /** A capture session as stored: never card data, and the client secret only as its hash. */
 public record CaptureSession(String id, String tenant, String createdBy, String channel, String state, List<String> allowedOrigins,
         String format, boolean deterministic, Map<String, String> metadata, String locale, byte[] secretHash, Instant expiresAt,
-        Instant createdAt, Instant completedAt, String token, String brand, String last4, Integer expMonth, Integer expYear) {
+        Instant createdAt, Instant completedAt, String token, String brand, String last4, Integer expMonth, Integer expYear,
+        String callbackUrl) {
 
     public static final String OPEN = "OPEN";
     public static final String SUBMITTING = "SUBMITTING";

@@ -45,6 +45,9 @@ public class KeyHierarchy {
     AuditKeyring auditKeys;
 
     @Inject
+    WebhookKeys webhookKeys;
+
+    @Inject
     DataKeys dataKeys;
 
     @Inject
@@ -74,6 +77,10 @@ public class KeyHierarchy {
             if (c) {
                 created.add("fingerprint-root");
             }
+        }).flatMap(v -> webhookKeys.load()).invoke(c -> {
+            if (c) {
+                created.add(WebhookKeys.ROOT);
+            }
         }).flatMap(v -> auditKeys.load()).invoke(created::addAll)
                 .flatMap(v -> recordCreated(created))
                 .invoke(() -> LOG.infof("Key hierarchy loaded: %s, KEK v%d active, %d KEK version(s) available",
@@ -84,6 +91,7 @@ public class KeyHierarchy {
     /** Forgets every key below the master key and zeroes what it held. */
     void unload() {
         auditKeys.unload();
+        webhookKeys.unload();
         dataKeys.unload();
         fingerprints.unload();
         keks.unload();

@@ -156,4 +156,64 @@ class CaptureSessionTest {
         given().get("/widget/v1/cardvault.js").then().statusCode(200).header("X-Content-Type-Options", "nosniff")
                 .body(containsString("CardVault"));
     }
+
+    @jakarta.inject.Inject
+    Callbacks callbacks;
+
+    @Test
+    void completion_isPostedToTheCallback_signedWithTheTenantsSecret_andRetriedUntilAccepted() throws Exception {
+        List<String[]> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer crm = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        crm.createContext("/hooks/cardvault", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            received.add(new String[] { exchange.getRequestHeaders().getFirst("CardVault-Signature"), body });
+            exchange.sendResponseHeaders(received.size() == 1 ? 500 : 204, -1); // the first attempt fails
+            exchange.close();
+        });
+        crm.start();
+        try {
+            String agent = Api.agent("cap-hook");
+            String url = "http://127.0.0.1:" + crm.getAddress().getPort() + "/hooks/cardvault";
+            open(agent, session(DESK).put("callbackUrl", "https://elsewhere.example/hook")).then().statusCode(422)
+                    .body("errors[0].field", equalTo("callbackUrl"));
+            open(Api.agent("cap-nohook"), session(DESK).put("callbackUrl", url)).then().statusCode(422); // not on that tenant's list
+            Response r = open(agent, session(DESK).put("callbackUrl", url));
+            String id = r.path("id");
+            String pan = TestCards.randomVisa();
+            String token = submit(id, r.path("clientSecret"), card(pan)).then().statusCode(201).extract().path("token");
+
+            assertEquals(1, callbacks.deliverDue().await().atMost(java.time.Duration.ofSeconds(30)));
+            assertEquals(1, received.size());
+            assertEquals("PENDING", Db.scalarText("SELECT state FROM capture_webhook WHERE session_id = ?", id));
+            assertEquals(1, callbacks.deliverDue().await().atMost(java.time.Duration.ofSeconds(30))); // retried
+            assertEquals(2, received.size());
+            assertEquals("DELIVERED", Db.scalarText("SELECT state FROM capture_webhook WHERE session_id = ?", id));
+            assertEquals(0, callbacks.deliverDue().await().atMost(java.time.Duration.ofSeconds(30)));
+
+            String[] last = received.get(1);
+            JsonObject body = new JsonObject(last[1]);
+            assertEquals(token, body.getString("token"));
+            assertEquals(id, body.getString("sessionId"));
+            assertEquals("A-17", body.getJsonObject("metadata").getString("orderRef"));
+            assertFalse(last[1].contains(pan) || last[1].contains(pan.substring(0, 12)), "card digits in the webhook");
+            java.util.regex.Matcher sig = java.util.regex.Pattern.compile("^t=(\\d+),v1=([0-9a-f]{64})$").matcher(last[0]);
+            assertTrue(sig.matches(), "signature header shape");
+            String secret = given().header("Authorization", agent).get("/v1/capture-sessions/webhook-secret").then().statusCode(200)
+                    .header("Cache-Control", "no-store").extract().path("secret");
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(java.util.Base64.getUrlDecoder().decode(secret.substring("whsec_".length())),
+                    "HmacSHA256"));
+            String expected = java.util.HexFormat.of().formatHex(mac.doFinal((sig.group(1) + "." + last[1])
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertEquals(expected, sig.group(2), "the signature verifies with the tenant's secret");
+            String other = given().header("Authorization", Api.agent("cap-nohook")).get("/v1/capture-sessions/webhook-secret")
+                    .then().extract().path("secret");
+            assertFalse(secret.equals(other), "tenants share a webhook secret");
+            assertTrue(AuditTrail.events("type=CAPTURE_WEBHOOK_DELIVERED").stream()
+                    .anyMatch(e -> String.valueOf(e.get("detail")).contains("session=" + id + " attempt=2 status=204")));
+        } finally {
+            crm.stop(0);
+        }
+    }
 }

@@ -46,6 +46,19 @@ public final class Db {
         }
     }
 
+    /** The single text a query answers, as the superuser. */
+    public static String scalarText(String sql, Object... params) throws SQLException {
+        try (Connection c = superuser(); java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
     /**
      * A superuser connection to the same database, for tests that play an attacker with full
      * database access (embedded server and the CI server both trust local connections).
