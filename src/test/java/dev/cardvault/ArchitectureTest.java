@@ -33,7 +33,7 @@ class ArchitectureTest {
     void dependencies_pointDownwardOnly() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("Web").definedBy("dev.cardvault.web..")
-                .layer("Startup").definedBy("dev.cardvault.devkeys..")
+                .layer("Startup").definedBy("dev.cardvault.devkeys..", "dev.cardvault.demo..")
                 .layer("Capabilities").definedBy("dev.cardvault.tokens..", "dev.cardvault.keys..", "dev.cardvault.audit..", "dev.cardvault.capture..")
                 .layer("Infrastructure").definedBy("dev.cardvault.database..", "dev.cardvault.logging..")
                 .layer("Base").definedBy("dev.cardvault.card..", "dev.cardvault.crypto..", "dev.cardvault.auth..", "dev.cardvault.errors..")

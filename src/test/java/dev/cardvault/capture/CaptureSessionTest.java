@@ -155,6 +155,7 @@ class CaptureSessionTest {
                 .header("Content-Security-Policy", containsString("frame-ancestors 'none'"));
         given().get("/widget/v1/cardvault.js").then().statusCode(200).header("X-Content-Type-Options", "nosniff")
                 .body(containsString("CardVault"));
+        given().redirects().follow(false).get("/demo/agent-desktop").then().statusCode(404); // the demo is for the dev profile only
     }
 
     @jakarta.inject.Inject

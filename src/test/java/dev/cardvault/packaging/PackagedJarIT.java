@@ -424,6 +424,41 @@ class PackagedJarIT {
     }
 
     @Test
+    void devProfile_servesTheWidgetDemo_onItsOwnOrigin_whoseBackendOpensCaptureSessions() throws Exception {
+        int port = freePort();
+        int demoPort = freePort();
+        Path log = workDir.resolve("demo.log");
+        Process p = start(Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port),
+                "CARDVAULT_DEMO_PORT", Integer.toString(demoPort)), log);
+        try {
+            awaitReady(p, port, log);
+            var client = java.net.http.HttpClient.newHttpClient();
+            var page = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + demoPort
+                    + "/demo/agent-desktop")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode(), read(log));
+            assertTrue(page.body().contains("Sample agent desktop"));
+            assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("frame-src http://localhost:" + port));
+            var redirect = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port
+                    + "/demo/agent-desktop")).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+            assertEquals(302, redirect.statusCode());
+            assertEquals("http://localhost:" + demoPort + "/demo/agent-desktop", redirect.headers().firstValue("Location").orElse(""));
+            var opened = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + demoPort
+                    + "/demo/api/sessions")).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, opened.statusCode(), opened.body());
+            var session = new io.vertx.core.json.JsonObject(opened.body());
+            assertTrue(session.getString("id").startsWith("cs_") && session.getString("clientSecret").startsWith("cvcs_"));
+            var frame = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port
+                    + "/widget/v1/frame?session=" + session.getString("id"))).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertTrue(frame.headers().firstValue("Content-Security-Policy").orElse("")
+                    .endsWith("frame-ancestors http://localhost:" + demoPort), "the demo's origin frames the widget");
+        } finally {
+            p.destroy();
+            p.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void sharesSource_startsSealedEveryTime_andAMasterKeyRotationKilledMidwayIsConfirmedAfterTheRestart() throws Exception {
         int port = freePort();
         HttpApi api = HttpApi.at(port);
