@@ -215,8 +215,11 @@ class WidgetBrowserTest {
         String pan = TestCards.randomVisa();
         String bad = pan.substring(0, 15) + (char) ('0' + (pan.charAt(15) - '0' + 1) % 10);
         driver.findElement(By.id("pan")).sendKeys(bad);
+        assertTrue(driver.findElement(By.id("pan-error")).getText().contains("non è valido"), "Luhn feedback as you type");
         driver.findElement(By.id("exp")).sendKeys("12" + nextYear());
-        driver.findElement(By.id("submit")).click();
+        driver.switchTo().defaultContent();
+        js("window.widget.submit()"); // the host's own button
+        driver.switchTo().frame(driver.findElement(By.tagName("iframe")));
         String error = driver.findElement(By.id("pan-error")).getText();
         assertTrue(error.contains("non è valido"), "an Italian error in the frame: " + error);
         assertEquals("true", driver.findElement(By.id("pan")).getAttribute("aria-invalid"));

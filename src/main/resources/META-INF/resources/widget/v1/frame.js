@@ -188,7 +188,10 @@
     digits = pan.value.replace(/\D/g, '').slice(0, 19);
     var brand = brandOf(digits);
     pan.value = grouped(digits, brand);
-    showError(pan, null);
+    var p = panState();
+    // As you type: a number of a complete length that fails the Luhn check says so at once (and
+    // stops saying it when typing goes on to a longer valid length).
+    showError(pan, p.complete && !p.valid ? T.panInvalid : null);
     changed();
   });
   pan.addEventListener('focus', function () {
