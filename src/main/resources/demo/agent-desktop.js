@@ -5,6 +5,7 @@
   var start = document.getElementById('start');
   var submit = document.getElementById('submit');
   var widget = null;
+  var lastChange = '';
 
   function note(text) {
     var li = document.createElement('li');
@@ -49,7 +50,13 @@
         sessionId: session.id,
         clientSecret: session.clientSecret,
         locale: locale,
-        onChange: function (s) { note('onChange ' + JSON.stringify(s)); },
+        onChange: function (s) {
+          var text = JSON.stringify(s);
+          if (text !== lastChange) { // one line per change of the form's description, not per key
+            lastChange = text;
+            note('onChange ' + text);
+          }
+        },
         onError: function (e) { note('onError ' + JSON.stringify(e)); },
         onToken: function (t) {
           note('onToken ' + JSON.stringify(t));

@@ -161,6 +161,7 @@ final class JsonBodies {
             case "allowedOrigins" -> Json.MAPPER.createArrayNode().add("https://desk.example");
             case "locale" -> NODES.textNode("en");
             case "ttlSeconds" -> NODES.numberNode(600);
+            case "callbackUrl" -> NODES.nullNode(); // optional; a URL off the tenant's allow-list is refused
             default -> null;
         };
     }

@@ -452,9 +452,44 @@ class PackagedJarIT {
                     + "/widget/v1/frame?session=" + session.getString("id"))).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             assertTrue(frame.headers().firstValue("Content-Security-Policy").orElse("")
                     .endsWith("frame-ancestors http://localhost:" + demoPort), "the demo's origin frames the widget");
+            demoInChromium(port, demoPort);
         } finally {
             p.destroy();
             p.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The whole demo flow in a real browser: the page's own script, the widget, a token. */
+    private void demoInChromium(int port, int demoPort) throws Exception {
+        dev.cardvault.testsupport.SystemPackages.require("chromium chromium-driver", "chromium", "chromedriver");
+        var options = new org.openqa.selenium.chrome.ChromeOptions();
+        options.setBinary(dev.cardvault.testsupport.SystemPackages.which("chromium").orElseThrow().toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1000,760");
+        var service = new org.openqa.selenium.chrome.ChromeDriverService.Builder()
+                .usingDriverExecutable(dev.cardvault.testsupport.SystemPackages.which("chromedriver").orElseThrow().toFile())
+                .usingAnyFreePort().build();
+        org.openqa.selenium.WebDriver driver = new org.openqa.selenium.chrome.ChromeDriver(service, options);
+        try {
+            driver.get("http://localhost:" + port + "/demo/agent-desktop"); // redirected to the demo's origin
+            assertEquals("http://localhost:" + demoPort + "/demo/agent-desktop", driver.getCurrentUrl());
+            driver.findElement(org.openqa.selenium.By.id("start")).click();
+            var wait = new org.openqa.selenium.support.ui.WebDriverWait(driver, Duration.ofSeconds(20));
+            wait.until(d -> !d.findElements(org.openqa.selenium.By.tagName("iframe")).isEmpty());
+            driver.switchTo().frame(driver.findElement(org.openqa.selenium.By.tagName("iframe")));
+            wait.until(d -> d.findElements(org.openqa.selenium.By.id("pan")).size() == 1);
+            String pan = dev.cardvault.testsupport.TestCards.randomVisa();
+            driver.findElement(org.openqa.selenium.By.id("pan")).sendKeys(pan);
+            driver.findElement(org.openqa.selenium.By.id("exp")).sendKeys("12" + ((java.time.Year.now().getValue() + 2) % 100));
+            driver.findElement(org.openqa.selenium.By.id("submit")).click();
+            driver.switchTo().defaultContent();
+            wait.until(d -> d.findElement(org.openqa.selenium.By.id("log")).getText().contains("backend check: session COMPLETED"));
+            String page = driver.getPageSource();
+            assertFalse(page.contains(pan) || page.contains(pan.substring(0, 12)), "the demo desktop saw the card's digits");
+            java.io.File shot = ((org.openqa.selenium.TakesScreenshot) driver).getScreenshotAs(org.openqa.selenium.OutputType.FILE);
+            Files.createDirectories(Path.of("target", "widget-screenshots"));
+            Files.copy(shot.toPath(), Path.of("target", "widget-screenshots", "demo.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            driver.quit();
         }
     }
 
