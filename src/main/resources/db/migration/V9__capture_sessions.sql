@@ -6,7 +6,7 @@ CREATE TABLE capture_session (
     tenant          text NOT NULL,
     created_by      text NOT NULL CHECK (btrim(created_by) <> ''),
     channel         text NOT NULL CHECK (channel IN ('WEB', 'PHONE')),
-    state           text NOT NULL CHECK (state IN ('OPEN', 'SUBMITTING', 'COMPLETED', 'CANCELLED', 'EXPIRED')),
+    state           text NOT NULL CHECK (state IN ('OPEN', 'SUBMITTING', 'COMPLETED', 'CANCELLED', 'EXPIRED', 'FAILED')),
     allowed_origins text[] NOT NULL,
     format          text NOT NULL,
     deterministic   boolean NOT NULL,
@@ -23,6 +23,15 @@ CREATE TABLE capture_session (
     exp_year        smallint,
     -- Where the token view is POSTed on completion (on the tenant's allow-list), if anywhere.
     callback_url    text,
+    -- Phone capture: the fields keyed in order, and the entry so far. The digits keyed are card data:
+    -- they are kept only as AES-256-GCM ciphertext under the tenant's data key (entry_data_key).
+    fields          text[] NOT NULL DEFAULT '{pan,expiry}',
+    entry           bytea,
+    entry_data_key  bigint,
+    key_seq         bigint NOT NULL DEFAULT 0,
+    field_index     integer NOT NULL DEFAULT 0,
+    digits_entered  integer NOT NULL DEFAULT 0,
+    attempt         integer NOT NULL DEFAULT 1,
     CHECK (state <> 'COMPLETED' OR token IS NOT NULL)
 );
 CREATE INDEX capture_session_open ON capture_session (expires_at) WHERE state IN ('OPEN', 'SUBMITTING');
@@ -41,3 +50,14 @@ CREATE TABLE capture_webhook (
     delivered_at    timestamptz
 );
 CREATE INDEX capture_webhook_due ON capture_webhook (next_attempt_at) WHERE state = 'PENDING';
+
+-- What the agent sees of a capture, in order: masked progress and the end (never a digit beyond
+-- the last four). Server-Sent Events replay from here, so any replica serves any agent.
+CREATE TABLE capture_event (
+    session_id  text NOT NULL REFERENCES capture_session (id),
+    seq         bigint NOT NULL,
+    type        text NOT NULL CHECK (type IN ('progress', 'completed', 'failed', 'cancelled', 'expired')),
+    data        jsonb NOT NULL,
+    at          timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (session_id, seq)
+);

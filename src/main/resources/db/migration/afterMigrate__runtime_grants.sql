@@ -50,6 +50,7 @@ BEGIN
             ('seal_config',           'SELECT, INSERT, UPDATE (master_key_id)'),
             ('capture_session',       'SELECT, INSERT, UPDATE'),
             ('capture_webhook',       'SELECT, INSERT, UPDATE'),
+            ('capture_event',         'SELECT, INSERT'),
             ('flyway_schema_history', 'SELECT')
         ) AS g (tbl, privileges)
     LOOP

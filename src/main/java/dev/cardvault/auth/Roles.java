@@ -7,6 +7,7 @@ public final class Roles {
     public static final String PRIVACY_OFFICER = "privacy-officer";
     public static final String KEY_CUSTODIAN = "key-custodian";
     public static final String AUDITOR = "auditor";
+    public static final String TELEPHONY = "telephony";
 
     private Roles() {
     }

@@ -6,7 +6,7 @@ public final class CaptureRefused extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     public enum Reason {
-        NOT_FOUND, WRONG_SECRET, CLOSED
+        NOT_FOUND, WRONG_SECRET, CLOSED, OUT_OF_ORDER, CONFLICT
     }
 
     private final Reason reason;

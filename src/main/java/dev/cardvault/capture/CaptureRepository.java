@@ -24,7 +24,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class CaptureRepository {
 
     private static final String COLUMNS = "id, tenant, created_by, channel, state, allowed_origins, format, deterministic, metadata, "
-            + "locale, secret_hash, expires_at, created_at, completed_at, token, brand, last4, exp_month, exp_year, callback_url";
+            + "locale, secret_hash, expires_at, created_at, completed_at, token, brand, last4, exp_month, exp_year, callback_url, fields, entry, entry_data_key, key_seq";
 
     @Inject
     Pool pool;
@@ -35,11 +35,12 @@ public class CaptureRepository {
 
     Uni<Void> insert(SqlClient tx, CaptureSession s) {
         return tx.preparedQuery("INSERT INTO capture_session (id, tenant, created_by, channel, state, allowed_origins, format, "
-                + "deterministic, metadata, locale, secret_hash, expires_at, callback_url) "
-                + "VALUES ($1, $2, $3, $4, 'OPEN', $5, $6, $7, $8, $9, $10, $11, $12)")
+                + "deterministic, metadata, locale, secret_hash, expires_at, callback_url, fields) "
+                + "VALUES ($1, $2, $3, $4, 'OPEN', $5, $6, $7, $8, $9, $10, $11, $12, $13)")
                 .execute(Tuple.from(new Object[] { s.id(), s.tenant(), s.createdBy(), s.channel(), s.allowedOrigins().toArray(new String[0]),
                         s.format(), s.deterministic(), new JsonObject(Map.copyOf(s.metadata())), s.locale(),
-                        io.vertx.core.buffer.Buffer.buffer(s.secretHash()), s.expiresAt().atOffset(ZoneOffset.UTC), s.callbackUrl() }))
+                        io.vertx.core.buffer.Buffer.buffer(s.secretHash()), s.expiresAt().atOffset(ZoneOffset.UTC), s.callbackUrl(),
+                        s.fields().toArray(new String[0]) }))
                 .replaceWithVoid();
     }
 
@@ -50,19 +51,29 @@ public class CaptureRepository {
 
     /** OPEN (or SUBMITTING) and past its expiry → EXPIRED; true when this call did it. */
     Uni<Boolean> expire(SqlClient tx, String id) {
-        return tx.preparedQuery("UPDATE capture_session SET state = 'EXPIRED' WHERE id = $1 AND state IN ('OPEN', 'SUBMITTING') "
-                + "AND expires_at <= now()").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+        return tx.preparedQuery("UPDATE capture_session SET state = 'EXPIRED', entry = NULL WHERE id = $1 "
+                + "AND state IN ('OPEN', 'SUBMITTING') AND expires_at <= now()").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1)
+                .flatMap(done -> done ? addEvent(tx, id, "expired", new JsonObject()).replaceWith(true) : Uni.createFrom().item(false));
     }
 
     Uni<Boolean> cancel(SqlClient tx, String id) {
-        return tx.preparedQuery("UPDATE capture_session SET state = 'CANCELLED', completed_at = now() WHERE id = $1 AND state = 'OPEN' "
-                + "AND expires_at > now()").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+        return tx.preparedQuery("UPDATE capture_session SET state = 'CANCELLED', completed_at = now(), entry = NULL WHERE id = $1 "
+                + "AND state = 'OPEN' AND expires_at > now()").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1)
+                .flatMap(done -> done ? addEvent(tx, id, "cancelled", new JsonObject()).replaceWith(true) : Uni.createFrom().item(false));
     }
 
     /** Claims the session for one card: only one submission at a time, and only while it is open. */
     Uni<Boolean> claim(String id) {
         return pool.preparedQuery("UPDATE capture_session SET state = 'SUBMITTING' WHERE id = $1 AND state = 'OPEN' AND expires_at > now()")
                 .execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+    }
+
+    /** A phone entry that could not be stored ends the session: the customer keys again in a new one. */
+    Uni<Void> failSubmitting(String id) {
+        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE capture_session SET state = 'FAILED', entry = NULL WHERE id = $1 "
+                + "AND state = 'SUBMITTING'").execute(Tuple.of(id)).flatMap(rows -> rows.rowCount() == 1
+                        ? addEvent(tx, id, "failed", new JsonObject().put("reason", "not-stored"))
+                        : Uni.createFrom().voidItem()));
     }
 
     /** A submission that stored nothing gives the session back. */
@@ -73,8 +84,43 @@ public class CaptureRepository {
 
     Uni<Boolean> complete(SqlClient tx, String id, String token, String brand, String last4, int expMonth, int expYear) {
         return tx.preparedQuery("UPDATE capture_session SET state = 'COMPLETED', completed_at = now(), token = $2, brand = $3, "
-                + "last4 = $4, exp_month = $5, exp_year = $6 WHERE id = $1 AND state = 'SUBMITTING'")
+                + "last4 = $4, exp_month = $5, exp_year = $6, entry = NULL WHERE id = $1 AND state = 'SUBMITTING'")
                 .execute(Tuple.from(new Object[] { id, token, brand, last4, (short) expMonth, (short) expYear }))
+                .map(rows -> rows.rowCount() == 1)
+                .flatMap(done -> done ? addEvent(tx, id, "completed", new JsonObject().put("token", token).put("brand", brand)
+                        .put("last4", last4).put("expMonth", expMonth).put("expYear", expYear)).replaceWith(true)
+                        : Uni.createFrom().item(false));
+    }
+
+    /** One thing the agent's event stream shows, numbered per session, in the transaction of the change it shows. */
+    Uni<Void> addEvent(SqlClient tx, String sessionId, String type, JsonObject data) {
+        return tx.preparedQuery("INSERT INTO capture_event (session_id, seq, type, data) VALUES ($1, "
+                + "(SELECT coalesce(max(seq), 0) + 1 FROM capture_event WHERE session_id = $1), $2, $3)")
+                .execute(Tuple.of(sessionId, type, data)).replaceWithVoid();
+    }
+
+    record Event(long seq, String type, JsonObject data) {
+    }
+
+    Uni<List<Event>> eventsAfter(String sessionId, long afterSeq) {
+        return pool.preparedQuery("SELECT seq, type, data FROM capture_event WHERE session_id = $1 AND seq > $2 ORDER BY seq")
+                .execute(Tuple.of(sessionId, afterSeq)).map(rows -> {
+                    List<Event> out = new java.util.ArrayList<>();
+                    rows.forEach(r -> out.add(new Event(r.getLong("seq"), r.getString("type"), r.getJsonObject("data"))));
+                    return out;
+                });
+    }
+
+    /**
+     * Stores a phone entry after key press {@code seq}, only if no other chunk was applied since
+     * {@code previousSeq} and the session is still open: concurrent chunks cannot both apply.
+     */
+    Uni<Boolean> saveEntry(SqlClient tx, String id, long previousSeq, long seq, byte[] entry, Long dataKey, int fieldIndex,
+            int digitsEntered, int attempt, String state) {
+        return tx.preparedQuery("UPDATE capture_session SET entry = $4, entry_data_key = $5, key_seq = $3, field_index = $6, "
+                + "digits_entered = $7, attempt = $8, state = $9 WHERE id = $1 AND key_seq = $2 AND state = 'OPEN' AND expires_at > now()")
+                .execute(Tuple.from(new Object[] { id, previousSeq, seq, entry == null ? null : io.vertx.core.buffer.Buffer.buffer(entry),
+                        dataKey, fieldIndex, digitsEntered, attempt, state }))
                 .map(rows -> rows.rowCount() == 1);
     }
 
@@ -127,7 +173,9 @@ public class CaptureRepository {
                 instant(r.getOffsetDateTime("expires_at")), instant(r.getOffsetDateTime("created_at")),
                 instant(r.getOffsetDateTime("completed_at")), r.getString("token"), r.getString("brand"), r.getString("last4"),
                 r.getValue("exp_month") == null ? null : r.getInteger("exp_month"),
-                r.getValue("exp_year") == null ? null : r.getInteger("exp_year"), r.getString("callback_url"));
+                r.getValue("exp_year") == null ? null : r.getInteger("exp_year"), r.getString("callback_url"),
+                Arrays.asList(r.getArrayOfStrings("fields")), r.getBuffer("entry") == null ? null : r.getBuffer("entry").getBytes(),
+                r.getLong("entry_data_key"), r.getLong("key_seq"));
     }
 
     private static Instant instant(OffsetDateTime t) {

@@ -39,6 +39,12 @@ public class CaptureResource {
     @Inject
     Callbacks callbacks;
 
+    @Inject
+    PhoneCapture phone;
+
+    @Inject
+    CaptureEvents stream;
+
     public static class OpenRequest {
         public String channel;
         public List<String> allowedOrigins;
@@ -48,6 +54,9 @@ public class CaptureResource {
         public Integer ttlSeconds;
         public String locale;
         public String callbackUrl;
+        public List<String> fields;
+        public Boolean collectCvc;
+        public String recordingControlUrl;
     }
 
     public record Opened(String id, String state, String expiresAt, String clientSecret) {
@@ -75,7 +84,7 @@ public class CaptureResource {
             throw new MissingBody();
         }
         return service.open(caller.get(), new CaptureService.Request(body.channel, body.allowedOrigins, body.format, body.deterministic,
-                body.metadata, body.ttlSeconds, body.locale, body.callbackUrl)).map(o -> Response.status(Response.Status.CREATED)
+                body.metadata, body.ttlSeconds, body.locale, body.callbackUrl, body.fields, body.collectCvc, body.recordingControlUrl)).map(o -> Response.status(Response.Status.CREATED)
                         .header("Location", "/v1/capture-sessions/" + o.session().id()).header("Cache-Control", "no-store")
                         .entity(new Opened(o.session().id(), CaptureSession.OPEN, o.session().expiresAt().toString(), o.clientSecret()))
                         .build());
@@ -107,6 +116,52 @@ public class CaptureResource {
     @APIResponse(responseCode = "409", description = "Not open (completed, cancelled or expired)")
     public Uni<SessionView> cancel(@PathParam("id") String id) {
         return service.cancel(caller.get(), id).map(CaptureResource::view);
+    }
+
+    public static class KeysRequest {
+        /** The customer's key presses: card digits by design, applied to the entry and stored only encrypted. */
+        @dev.cardvault.card.CardNumberField
+        public String keys;
+        public Long seq;
+    }
+
+    @POST
+    @Path("/{id}/keys")
+    @RolesAllowed(Roles.TELEPHONY)
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Key presses of a PHONE session", description = "For the telephony platform of the session's tenant: "
+            + "digits, * (clear the field) and # (end the field), in chunks numbered by a strictly increasing seq (the same seq "
+            + "again changes nothing). Fields in order: the card number, then the expiry as MMYY. The answer is masked "
+            + "progress, never a digit. The last valid field tokenizes the card.")
+    @APIResponse(responseCode = "200", description = "The masked progress after this chunk")
+    @APIResponse(responseCode = "409", description = "The session is not open, the chunk is older than the last one applied, "
+            + "or another chunk was applied at the same time")
+    public Uni<PhoneCapture.KeysResult> captureKeys(@PathParam("id") String id, KeysRequest body) {
+        if (body == null) {
+            throw new MissingBody();
+        }
+        return phone.keys(caller.get(), id, body.keys, body.seq);
+    }
+
+    @GET
+    @Path("/{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @io.smallrye.common.annotation.Blocking
+    @Operation(summary = "The agent's live view of a capture", description = "Server-Sent Events, for the session's creator: "
+            + "progress (field, digitsEntered, brand, valid, attempt), then completed (the token view), failed, cancelled or "
+            + "expired, which ends the stream. Reconnect with Last-Event-ID to resume. Never more than masked data.")
+    public io.smallrye.mutiny.Multi<jakarta.ws.rs.sse.OutboundSseEvent> captureEvents(@PathParam("id") String id,
+            @jakarta.ws.rs.HeaderParam("Last-Event-ID") String lastEventId, @jakarta.ws.rs.core.Context jakarta.ws.rs.sse.Sse sse) {
+        long after = 0;
+        if (lastEventId != null && lastEventId.matches("^[0-9]{1,9}$")) {
+            after = Long.parseLong(lastEventId);
+        }
+        // Checked before the stream starts (on a worker thread, once per connection), so that a refusal is
+        // still a problem+json answer and not a broken stream.
+        CaptureSession session = stream.open(caller.get(), id).await().atMost(java.time.Duration.ofSeconds(10));
+        return stream.events(session.id(), session.expiresAt(), after).map(e -> sse.newEventBuilder()
+                .id(Long.toString(e.seq())).name(e.type()).mediaType(MediaType.APPLICATION_JSON_TYPE)
+                .data(String.class, e.data().encode()).build());
     }
 
     static SessionView view(CaptureSession s) {

@@ -70,7 +70,8 @@ public class CaptureService {
 
     /** What a caller asked for, as received. */
     public record Request(String channel, List<String> allowedOrigins, String format, Boolean deterministic,
-            Map<String, String> metadata, Integer ttlSeconds, String locale, String callbackUrl) {
+            Map<String, String> metadata, Integer ttlSeconds, String locale, String callbackUrl, List<String> fields,
+            Boolean collectCvc, String recordingControlUrl) {
     }
 
     /** A new session and its client secret, which is answered once and stored only as a hash. */
@@ -84,10 +85,25 @@ public class CaptureService {
     public Uni<Opened> open(Caller who, Request r) {
         List<Violation> v = new ArrayList<>();
         String channel = r.channel() == null ? "WEB" : r.channel();
-        if (!"WEB".equals(channel)) {
-            v.add(new Violation("channel", "must be WEB (typed into the vault's frame)"));
+        if (!"WEB".equals(channel) && !"PHONE".equals(channel)) {
+            v.add(new Violation("channel", "must be WEB (typed into the vault's frame) or PHONE (keyed on the phone)"));
         }
-        List<String> origins = origins(r.allowedOrigins(), v);
+        boolean phone = "PHONE".equals(channel);
+        // A phone session needs no frame origin unless the agent's widget shows its progress.
+        List<String> origins = phone && (r.allowedOrigins() == null || r.allowedOrigins().isEmpty()) ? List.of()
+                : origins(r.allowedOrigins(), v);
+        List<String> fields = r.fields() == null ? List.of("pan", "expiry") : r.fields();
+        if (!phone && r.fields() != null) {
+            v.add(new Violation("fields", "is for PHONE sessions (the frame always asks for the number and expiry)"));
+        } else if (!fields.equals(List.of("pan", "expiry"))) {
+            v.add(new Violation("fields", "must be [\"pan\", \"expiry\"] (the default): a token needs the number and the expiry"));
+        }
+        if (Boolean.TRUE.equals(r.collectCvc())) {
+            v.add(new Violation("collectCvc", "is not available yet: security codes are not collected"));
+        }
+        if (r.recordingControlUrl() != null) {
+            v.add(new Violation("recordingControlUrl", "is not available yet: pause the recording on the telephony side"));
+        }
         int ttl = r.ttlSeconds() == null ? DEFAULT_TTL_SECONDS : r.ttlSeconds();
         if (ttl < 1 || ttl > MAX_TTL_SECONDS) {
             v.add(new Violation("ttlSeconds", "must be 1 to " + MAX_TTL_SECONDS + " seconds"));
@@ -109,7 +125,7 @@ public class CaptureService {
         CaptureSession s = new CaptureSession(newId(), who.tenant(), who.subject(), channel, CaptureSession.OPEN, origins,
                 r.format() == null ? "RANDOM" : r.format(), Boolean.TRUE.equals(r.deterministic()),
                 r.metadata() == null ? Map.of() : Map.copyOf(r.metadata()), locale, hash(secret), now.plusSeconds(ttl), now, null,
-                null, null, null, null, null, r.callbackUrl());
+                null, null, null, null, null, r.callbackUrl(), fields, null, null, 0);
         AuditContext audited = auditContexts.current(who);
         return audit.recordAtomically(tx -> repository.insert(tx, s).replaceWith(true),
                 ok -> audited.event(AuditType.CAPTURE_SESSION_OPENED, Outcome.SUCCESS, null, null)
@@ -140,6 +156,11 @@ public class CaptureService {
                     ? auditOf(s).event(AuditType.CAPTURE_SESSION_EXPIRED, Outcome.SUCCESS, null, null).withDetail("session=" + id)
                     : null).flatMap(x -> repository.find(id)).map(again -> again.orElseThrow(CaptureRefused::notFound));
         });
+    }
+
+    /** Records the expiry of an open session past its time (for a stream nobody else touches). */
+    Uni<Void> expireIfDue(String id) {
+        return find(id).replaceWithVoid().onFailure().recoverWithNull();
     }
 
     public Uni<CaptureSession> cancel(Caller who, String id) {

@@ -8,13 +8,14 @@ import java.util.Map;
 public record CaptureSession(String id, String tenant, String createdBy, String channel, String state, List<String> allowedOrigins,
         String format, boolean deterministic, Map<String, String> metadata, String locale, byte[] secretHash, Instant expiresAt,
         Instant createdAt, Instant completedAt, String token, String brand, String last4, Integer expMonth, Integer expYear,
-        String callbackUrl) {
+        String callbackUrl, List<String> fields, byte[] entry, Long entryDataKey, long keySeq) {
 
     public static final String OPEN = "OPEN";
     public static final String SUBMITTING = "SUBMITTING";
     public static final String COMPLETED = "COMPLETED";
     public static final String CANCELLED = "CANCELLED";
     public static final String EXPIRED = "EXPIRED";
+    public static final String FAILED = "FAILED";
 
     /** The state as a caller sees it: an open session past its expiry reads EXPIRED. */
     public String stateAt(Instant now) {

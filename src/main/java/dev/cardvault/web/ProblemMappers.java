@@ -146,6 +146,8 @@ public class ProblemMappers {
             case NOT_FOUND -> new Problem("capture-session-not-found", "Not Found", 404, e.getMessage());
             case WRONG_SECRET -> new Problem("invalid-client-secret", "Forbidden", 403, e.getMessage());
             case CLOSED -> new Problem("capture-session-closed", "Conflict", 409, e.getMessage());
+            case OUT_OF_ORDER -> new Problem("keys-out-of-order", "Conflict", 409, e.getMessage());
+            case CONFLICT -> new Problem("keys-conflict", "Conflict", 409, e.getMessage());
         };
         return respond(ctx, problem);
     }

@@ -61,7 +61,11 @@ class CaptureSessionTest {
         open(agent, session(DESK).put("ttlSeconds", 901)).then().statusCode(422).body("errors[0].field", equalTo("ttlSeconds"));
         open(agent, session("https://desk.example/path")).then().statusCode(422).body("errors[0].field", equalTo("allowedOrigins"));
         open(agent, session("http://desk.example")).then().statusCode(422); // plain http only for localhost
-        open(agent, session(DESK).put("channel", "PHONE")).then().statusCode(422).body("errors[0].field", equalTo("channel"));
+        open(agent, session(DESK).put("channel", "FAX")).then().statusCode(422).body("errors[0].field", equalTo("channel"));
+        open(agent, session(DESK).put("fields", new JsonArray().add("pan"))).then().statusCode(422)
+                .body("errors[0].field", equalTo("fields")); // fields are for PHONE sessions
+        open(agent, session(DESK).put("channel", "PHONE").put("collectCvc", true)).then().statusCode(422)
+                .body("errors[0].field", equalTo("collectCvc")); // not collected (yet): refused, never ignored
         open(agent, session(DESK).put("locale", "fr")).then().statusCode(422).body("errors[0].field", equalTo("locale"));
         open(agent, session(DESK).put("format", "PLAIN")).then().statusCode(422).body("errors[0].field", equalTo("format"));
         open(Api.bearer("billing", "cap-a", "detokenizer"), session(DESK)).then().statusCode(403);

@@ -162,6 +162,10 @@ final class JsonBodies {
             case "locale" -> NODES.textNode("en");
             case "ttlSeconds" -> NODES.numberNode(600);
             case "callbackUrl" -> NODES.nullNode(); // optional; a URL off the tenant's allow-list is refused
+            case "fields", "recordingControlUrl" -> NODES.nullNode(); // optional: the defaults
+            case "collectCvc" -> NODES.booleanNode(false);
+            case "keys" -> NODES.textNode("1");
+            case "seq" -> NODES.numberNode(1);
             default -> null;
         };
     }

@@ -1,0 +1,176 @@
+package dev.cardvault.capture;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+import dev.cardvault.testsupport.Api;
+import dev.cardvault.testsupport.AuditTrail;
+import dev.cardvault.testsupport.Db;
+import dev.cardvault.testsupport.TestCards;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.vertx.core.json.JsonObject;
+
+/** Phone capture: key presses from the telephony platform, masked progress, the agent's event stream. */
+@QuarkusTest
+class PhoneCaptureTest {
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private final List<String> answers = new ArrayList<>();
+
+    private static String phoneSession(String tenant, Integer ttl) {
+        JsonObject body = new JsonObject().put("channel", "PHONE").put("metadata", new JsonObject().put("orderRef", "P-1"));
+        if (ttl != null) {
+            body.put("ttlSeconds", ttl);
+        }
+        return given().header("Authorization", Api.agent(tenant)).contentType("application/json").body(body.encode())
+                .post("/v1/capture-sessions").then().statusCode(201).extract().path("id");
+    }
+
+    private Response keys(String tenant, String id, String keys, long seq) {
+        Response r = given().header("Authorization", Api.bearer("ivr", tenant, "telephony")).contentType("application/json")
+                .body(new JsonObject().put("keys", keys).put("seq", seq).encode()).post("/v1/capture-sessions/" + id + "/keys");
+        answers.add(r.asString());
+        return r;
+    }
+
+    private static String expiry() {
+        return "12" + String.format("%02d", (YearMonth.now(ZoneOffset.UTC).getYear() + 2) % 100);
+    }
+
+    private void assertNoCard(String pan) {
+        String all = String.join("\n", answers);
+        assertFalse(all.contains(pan) || all.contains(pan.substring(0, 12)), "an answer held card digits");
+    }
+
+    @Test
+    void keyedInChunks_withClearsAndAWrongAttempt_tokenizesExactlyOnce() throws Exception {
+        String id = phoneSession("ph-a", null);
+        String pan = TestCards.randomVisa();
+        String bad = pan.substring(0, 15) + (char) ('0' + (pan.charAt(15) - '0' + 1) % 10);
+
+        given().header("Authorization", Api.agent("ph-a")).contentType("application/json").body("{\"keys\":\"1\",\"seq\":1}")
+                .post("/v1/capture-sessions/" + id + "/keys").then().statusCode(403); // tokenizer is not telephony
+        keys("ph-other", id, "1", 1).then().statusCode(404); // another tenant's telephony
+        keys("ph-a", id, "12ab", 1).then().statusCode(422);
+        keys("ph-a", id, "1", 0).then().statusCode(422);
+
+        keys("ph-a", id, pan.substring(0, 3), 1).then().statusCode(200).body("progress.field", equalTo("pan"))
+                .body("progress.digitsEntered", equalTo(3)).body("state", equalTo("OPEN"));
+        keys("ph-a", id, pan.substring(0, 3), 1).then().statusCode(200).body("progress.digitsEntered", equalTo(3)); // replay: no change
+        keys("ph-a", id, "99*", 2).then().statusCode(200).body("progress.digitsEntered", equalTo(0)); // cleared
+        keys("ph-a", id, bad.substring(0, 8), 3).then().statusCode(200).body("progress.brand", equalTo("VISA"));
+        keys("ph-a", id, bad.substring(8) + "#", 4).then().statusCode(200).body("progress.valid", equalTo(false))
+                .body("progress.attempt", equalTo(2)).body("progress.field", equalTo("pan"));
+        keys("ph-a", id, "1", 3).then().statusCode(409); // older than the last chunk applied
+        keys("ph-a", id, pan + "#", 5).then().statusCode(200).body("progress.field", equalTo("expiry"))
+                .body("progress.valid", equalTo(true)).body("progress.attempt", equalTo(1));
+        keys("ph-a", id, "1399#", 6).then().statusCode(200).body("progress.valid", equalTo(false)).body("progress.attempt", equalTo(2));
+        Response done = keys("ph-a", id, expiry() + "#", 7);
+        done.then().statusCode(200).body("state", equalTo("COMPLETED"));
+        String token = done.path("token");
+        keys("ph-a", id, "1", 8).then().statusCode(409); // completed: no more keys
+        keys("ph-a", id, expiry() + "#", 7).then().statusCode(200).body("state", equalTo("COMPLETED")); // retry of the last chunk
+
+        given().header("Authorization", Api.agent("ph-a")).get("/v1/capture-sessions/" + id).then().statusCode(200)
+                .body("state", equalTo("COMPLETED")).body("result.token", equalTo(token)).body("result.metadata.orderRef", equalTo("P-1"));
+        String revealed = Api.reveal(Api.bearer("billing", "ph-a", "detokenizer"), token, "REFUND").then().statusCode(200)
+                .extract().path("pan");
+        assertTrue(pan.equals(revealed), "the keyed card does not reveal"); // no card number in failure output
+        assertEquals(1, Db.scalar("SELECT count(*) FROM token WHERE tenant = 'ph-a'"));
+        assertEquals(0, Db.scalar("SELECT count(*) FROM capture_session WHERE id = ? AND entry IS NOT NULL", id),
+                "the entry outlived the capture");
+        assertNoCard(pan);
+    }
+
+    @Test
+    void threeInvalidAttempts_failTheSession_andExpiryMidEntryStopsIt() throws Exception {
+        String id = phoneSession("ph-b", null);
+        for (int i = 1; i <= 3; i++) {
+            keys("ph-b", id, "4111#", i).then().statusCode(200);
+        }
+        keys("ph-b", id, "1", 4).then().statusCode(409);
+        given().header("Authorization", Api.agent("ph-b")).get("/v1/capture-sessions/" + id).then().body("state", equalTo("FAILED"))
+                .body("result", nullValue());
+        assertTrue(AuditTrail.events("type=CAPTURE_SESSION_FAILED").stream()
+                .anyMatch(e -> String.valueOf(e.get("detail")).contains("session=" + id)));
+
+        String expiring = phoneSession("ph-b", 1);
+        keys("ph-b", expiring, "4111", 1).then().statusCode(200);
+        Thread.sleep(1200);
+        keys("ph-b", expiring, "1111", 2).then().statusCode(409);
+        given().header("Authorization", Api.agent("ph-b")).get("/v1/capture-sessions/" + expiring).then().body("state", equalTo("EXPIRED"));
+        assertEquals(0, Db.scalar("SELECT count(*) FROM capture_session WHERE id = ? AND entry IS NOT NULL", expiring));
+        assertEquals(0, Db.scalar("SELECT count(*) FROM token WHERE tenant = 'ph-b'"));
+    }
+
+    @Test
+    void concurrentChunks_applyOneAtATime_neverTwice() throws Exception {
+        String id = phoneSession("ph-c", null);
+        List<CompletableFuture<Integer>> sent = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            long seq = i;
+            sent.add(CompletableFuture.supplyAsync(() -> keys("ph-c", id, "4", seq).statusCode()));
+        }
+        List<Integer> statuses = sent.stream().map(CompletableFuture::join).toList();
+        assertTrue(statuses.stream().allMatch(s -> s == 200 || s == 409), statuses.toString());
+        long applied = statuses.stream().filter(s -> s == 200).count();
+        long digits = Db.scalar("SELECT digits_entered FROM capture_session WHERE id = ?", id);
+        assertTrue(digits >= 1 && digits <= applied, "digits " + digits + " for " + applied + " accepted chunk(s)");
+    }
+
+    @Test
+    void theAgentsEventStream_showsOnlyMaskedProgress_andResumesWithLastEventId() throws Exception {
+        String id = phoneSession("ph-d", null);
+        String pan = TestCards.randomVisa();
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest watch = HttpRequest.newBuilder(URI.create(base + "v1/capture-sessions/" + id + "/events"))
+                .header("Authorization", Api.agent("ph-d")).header("Accept", "text/event-stream").timeout(Duration.ofSeconds(60)).build();
+        CompletableFuture<HttpResponse<String>> stream = http.sendAsync(watch, HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(500);
+        keys("ph-d", id, pan.substring(0, 6), 1).then().statusCode(200);
+        keys("ph-d", id, pan.substring(6) + "#", 2).then().statusCode(200);
+        keys("ph-d", id, expiry() + "#", 3).then().statusCode(200).body("state", equalTo("COMPLETED"));
+        HttpResponse<String> r = stream.get(30, java.util.concurrent.TimeUnit.SECONDS); // ends after "completed"
+        assertEquals(200, r.statusCode());
+        String text = r.body();
+        assertTrue(text.contains("event:progress") || text.contains("event: progress"), text.length() + " characters");
+        assertTrue(text.contains("completed"), "no completed event");
+        assertFalse(text.contains(pan) || text.contains(pan.substring(0, 12)) || text.matches("(?s).*\\d{5,}.*"),
+                "the stream held more than masked data");
+        List<String> ids = text.lines().filter(l -> l.startsWith("id:")).map(l -> l.substring(3).strip()).collect(Collectors.toList());
+        assertTrue(ids.size() >= 3, ids.toString());
+
+        HttpResponse<String> resumed = http.send(HttpRequest.newBuilder(URI.create(base + "v1/capture-sessions/" + id + "/events"))
+                .header("Authorization", Api.agent("ph-d")).header("Last-Event-ID", ids.get(ids.size() - 2)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        List<String> rest = resumed.body().lines().filter(l -> l.startsWith("id:")).map(l -> l.substring(3).strip()).toList();
+        assertEquals(List.of(ids.get(ids.size() - 1)), rest, "resumed after the last event seen");
+
+        given().header("Authorization", Api.bearer("other-agent", "ph-d", "tokenizer")).get("/v1/capture-sessions/" + id + "/events")
+                .then().statusCode(404); // only the creating agent
+        assertNoCard(pan);
+    }
+}
