@@ -32,6 +32,9 @@ CREATE TABLE capture_session (
     field_index     integer NOT NULL DEFAULT 0,
     digits_entered  integer NOT NULL DEFAULT 0,
     attempt         integer NOT NULL DEFAULT 1,
+    -- The call recorder's control endpoint: paused (confirmed) before the first key press is taken.
+    recording_control_url text,
+    recording_paused_at   timestamptz,
     CHECK (state <> 'COMPLETED' OR token IS NOT NULL)
 );
 CREATE INDEX capture_session_open ON capture_session (expires_at) WHERE state IN ('OPEN', 'SUBMITTING');
@@ -39,7 +42,9 @@ CREATE INDEX capture_session_open ON capture_session (expires_at) WHERE state IN
 -- Webhook deliveries of completed sessions: the signed body (a token view, never card data) and
 -- its retry schedule. Written in the completion's transaction, delivered by a background job.
 CREATE TABLE capture_webhook (
-    session_id      text PRIMARY KEY REFERENCES capture_session (id),
+    session_id      text NOT NULL REFERENCES capture_session (id),
+    -- 'completed' (the token view, to callback_url) or 'resume' (the recorder, after the session ended).
+    kind            text NOT NULL DEFAULT 'completed' CHECK (kind IN ('completed', 'resume')),
     tenant          text NOT NULL,
     url             text NOT NULL,
     body            text NOT NULL,
@@ -47,7 +52,8 @@ CREATE TABLE capture_webhook (
     attempts        integer NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     last_status     integer,
-    delivered_at    timestamptz
+    delivered_at    timestamptz,
+    PRIMARY KEY (session_id, kind)
 );
 CREATE INDEX capture_webhook_due ON capture_webhook (next_attempt_at) WHERE state = 'PENDING';
 

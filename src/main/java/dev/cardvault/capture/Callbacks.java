@@ -100,6 +100,20 @@ public class Callbacks {
                 .put("completedAt", Instant.now().toString()).encode();
     }
 
+    /**
+     * Asks the call recorder to pause, signed like a webhook, and waits for its answer: true only
+     * for a 2xx within the timeout (fail safe: anything else means the recording may still run).
+     */
+    Uni<Boolean> pause(CaptureSession s) {
+        String body = new JsonObject().put("sessionId", s.id()).put("action", "PAUSE").encode();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(s.recordingControlUrl())).timeout(timeout)
+                .header("Content-Type", "application/json")
+                .header(SIGNATURE_HEADER, keys.signature(s.tenant(), Instant.now().getEpochSecond(), body))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return Uni.createFrom().completionStage(() -> http.sendAsync(request, HttpResponse.BodyHandlers.discarding()))
+                .map(r -> r.statusCode() >= 200 && r.statusCode() < 300).onFailure().recoverWithItem(false);
+    }
+
     /** The tenant's secret, for its receivers to verify signatures. */
     public String secret(String tenant) {
         return keys.secret(tenant);
@@ -141,18 +155,20 @@ public class Callbacks {
         int attempt = d.attempts() + 1;
         String detail = "session=" + d.sessionId() + " attempt=" + attempt + " status=" + status.map(String::valueOf).orElse("none");
         if (status.isPresent() && status.get() >= 200 && status.get() < 300) {
-            return audit.recordAtomically(tx -> repository.delivered(tx, d.sessionId(), status.get()).replaceWith(true),
-                    x -> AuditEvent.service(AuditType.CAPTURE_WEBHOOK_DELIVERED, Outcome.SUCCESS, d.tenant(), null, detail))
+            AuditType type = "resume".equals(d.kind()) ? AuditType.RECORDING_RESUMED : AuditType.CAPTURE_WEBHOOK_DELIVERED;
+            return audit.recordAtomically(tx -> repository.delivered(tx, d, status.get()).replaceWith(true),
+                    x -> AuditEvent.service(type, Outcome.SUCCESS, d.tenant(), null, detail))
                     .replaceWithVoid();
         }
         if (attempt >= maxAttempts) {
             LOG.warnf("Webhook of capture session %s given up after %d attempts (last status %s)", d.sessionId(), attempt,
                     status.map(String::valueOf).orElse("no answer"));
-            return audit.recordAtomically(tx -> repository.attemptFailed(tx, d.sessionId(), status.orElse(null), null).replaceWith(true),
-                    x -> AuditEvent.service(AuditType.CAPTURE_WEBHOOK_FAILED, Outcome.FAILED, d.tenant(), null, detail))
+            AuditType type = "resume".equals(d.kind()) ? AuditType.RECORDING_RESUME_FAILED : AuditType.CAPTURE_WEBHOOK_FAILED;
+            return audit.recordAtomically(tx -> repository.attemptFailed(tx, d, status.orElse(null), null).replaceWith(true),
+                    x -> AuditEvent.service(type, Outcome.FAILED, d.tenant(), null, detail))
                     .replaceWithVoid();
         }
         double backoff = Math.min(600, initialBackoff.toMillis() / 1000.0 * Math.pow(2, attempt - 1));
-        return repository.pool().withTransaction(tx -> repository.attemptFailed(tx, d.sessionId(), status.orElse(null), backoff));
+        return repository.pool().withTransaction(tx -> repository.attemptFailed(tx, d, status.orElse(null), backoff));
     }
 }

@@ -6,7 +6,7 @@ public final class CaptureRefused extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     public enum Reason {
-        NOT_FOUND, WRONG_SECRET, CLOSED, OUT_OF_ORDER, CONFLICT
+        NOT_FOUND, WRONG_SECRET, CLOSED, OUT_OF_ORDER, CONFLICT, RECORDING_NOT_PAUSED
     }
 
     private final Reason reason;

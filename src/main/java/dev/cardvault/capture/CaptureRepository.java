@@ -24,7 +24,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class CaptureRepository {
 
     private static final String COLUMNS = "id, tenant, created_by, channel, state, allowed_origins, format, deterministic, metadata, "
-            + "locale, secret_hash, expires_at, created_at, completed_at, token, brand, last4, exp_month, exp_year, callback_url, fields, entry, entry_data_key, key_seq";
+            + "locale, secret_hash, expires_at, created_at, completed_at, token, brand, last4, exp_month, exp_year, callback_url, fields, entry, entry_data_key, key_seq, recording_control_url, recording_paused_at";
 
     @Inject
     Pool pool;
@@ -35,12 +35,12 @@ public class CaptureRepository {
 
     Uni<Void> insert(SqlClient tx, CaptureSession s) {
         return tx.preparedQuery("INSERT INTO capture_session (id, tenant, created_by, channel, state, allowed_origins, format, "
-                + "deterministic, metadata, locale, secret_hash, expires_at, callback_url, fields) "
-                + "VALUES ($1, $2, $3, $4, 'OPEN', $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+                + "deterministic, metadata, locale, secret_hash, expires_at, callback_url, fields, recording_control_url) "
+                + "VALUES ($1, $2, $3, $4, 'OPEN', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
                 .execute(Tuple.from(new Object[] { s.id(), s.tenant(), s.createdBy(), s.channel(), s.allowedOrigins().toArray(new String[0]),
                         s.format(), s.deterministic(), new JsonObject(Map.copyOf(s.metadata())), s.locale(),
                         io.vertx.core.buffer.Buffer.buffer(s.secretHash()), s.expiresAt().atOffset(ZoneOffset.UTC), s.callbackUrl(),
-                        s.fields().toArray(new String[0]) }))
+                        s.fields().toArray(new String[0]), s.recordingControlUrl() }))
                 .replaceWithVoid();
     }
 
@@ -53,13 +53,15 @@ public class CaptureRepository {
     Uni<Boolean> expire(SqlClient tx, String id) {
         return tx.preparedQuery("UPDATE capture_session SET state = 'EXPIRED', entry = NULL WHERE id = $1 "
                 + "AND state IN ('OPEN', 'SUBMITTING') AND expires_at <= now()").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1)
-                .flatMap(done -> done ? addEvent(tx, id, "expired", new JsonObject()).replaceWith(true) : Uni.createFrom().item(false));
+                .flatMap(done -> done ? addEvent(tx, id, "expired", new JsonObject()).flatMap(x -> resumeRecording(tx, id)).replaceWith(true)
+                        : Uni.createFrom().item(false));
     }
 
     Uni<Boolean> cancel(SqlClient tx, String id) {
         return tx.preparedQuery("UPDATE capture_session SET state = 'CANCELLED', completed_at = now(), entry = NULL WHERE id = $1 "
                 + "AND state = 'OPEN' AND expires_at > now()").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1)
-                .flatMap(done -> done ? addEvent(tx, id, "cancelled", new JsonObject()).replaceWith(true) : Uni.createFrom().item(false));
+                .flatMap(done -> done ? addEvent(tx, id, "cancelled", new JsonObject()).flatMap(x -> resumeRecording(tx, id)).replaceWith(true)
+                        : Uni.createFrom().item(false));
     }
 
     /** Claims the session for one card: only one submission at a time, and only while it is open. */
@@ -72,7 +74,7 @@ public class CaptureRepository {
     Uni<Void> failSubmitting(String id) {
         return pool.withTransaction(tx -> tx.preparedQuery("UPDATE capture_session SET state = 'FAILED', entry = NULL WHERE id = $1 "
                 + "AND state = 'SUBMITTING'").execute(Tuple.of(id)).flatMap(rows -> rows.rowCount() == 1
-                        ? addEvent(tx, id, "failed", new JsonObject().put("reason", "not-stored"))
+                        ? addEvent(tx, id, "failed", new JsonObject().put("reason", "not-stored")).flatMap(x -> resumeRecording(tx, id))
                         : Uni.createFrom().voidItem()));
     }
 
@@ -88,8 +90,30 @@ public class CaptureRepository {
                 .execute(Tuple.from(new Object[] { id, token, brand, last4, (short) expMonth, (short) expYear }))
                 .map(rows -> rows.rowCount() == 1)
                 .flatMap(done -> done ? addEvent(tx, id, "completed", new JsonObject().put("token", token).put("brand", brand)
-                        .put("last4", last4).put("expMonth", expMonth).put("expYear", expYear)).replaceWith(true)
-                        : Uni.createFrom().item(false));
+                        .put("last4", last4).put("expMonth", expMonth).put("expYear", expYear)).flatMap(x -> resumeRecording(tx, id))
+                        .replaceWith(true) : Uni.createFrom().item(false));
+    }
+
+    /** After a session ended in any state: the recorder it paused is told to resume (delivered and retried like a webhook). */
+    Uni<Void> resumeRecording(SqlClient tx, String id) {
+        return tx.preparedQuery("INSERT INTO capture_webhook (session_id, kind, tenant, url, body, state) SELECT id, 'resume', tenant, "
+                + "recording_control_url, json_build_object('sessionId', id, 'action', 'RESUME')::text, 'PENDING' FROM capture_session "
+                + "WHERE id = $1 AND recording_paused_at IS NOT NULL ON CONFLICT DO NOTHING").execute(Tuple.of(id)).replaceWithVoid();
+    }
+
+    Uni<Boolean> markPaused(SqlClient tx, String id) {
+        return tx.preparedQuery("UPDATE capture_session SET recording_paused_at = now() WHERE id = $1 AND recording_paused_at IS NULL")
+                .execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Open sessions past their expiry, oldest first. */
+    Uni<List<String>> overdue(int limit) {
+        return pool.preparedQuery("SELECT id FROM capture_session WHERE state IN ('OPEN', 'SUBMITTING') AND expires_at <= now() "
+                + "ORDER BY expires_at LIMIT $1").execute(Tuple.of(limit)).map(rows -> {
+                    List<String> out = new java.util.ArrayList<>();
+                    rows.forEach(r -> out.add(r.getString("id")));
+                    return out;
+                });
     }
 
     /** One thing the agent's event stream shows, numbered per session, in the transaction of the change it shows. */
@@ -126,37 +150,39 @@ public class CaptureRepository {
 
     /** A delivery to make, in the completion's transaction. */
     Uni<Void> insertWebhook(SqlClient tx, String sessionId, String tenant, String url, String body) {
-        return tx.preparedQuery("INSERT INTO capture_webhook (session_id, tenant, url, body, state) VALUES ($1, $2, $3, $4, 'PENDING')")
+        return tx.preparedQuery("INSERT INTO capture_webhook (session_id, kind, tenant, url, body, state) "
+                + "VALUES ($1, 'completed', $2, $3, $4, 'PENDING')")
                 .execute(Tuple.of(sessionId, tenant, url, body)).replaceWithVoid();
     }
 
     /** A due delivery, leased for {@code leaseSeconds} so that no other run sends it meanwhile. */
-    record Delivery(String sessionId, String tenant, String url, String body, int attempts) {
+    record Delivery(String sessionId, String kind, String tenant, String url, String body, int attempts) {
     }
 
     Uni<List<Delivery>> leaseDue(int limit, int leaseSeconds) {
-        return pool.preparedQuery("UPDATE capture_webhook SET next_attempt_at = now() + make_interval(secs => $2) WHERE session_id IN "
-                + "(SELECT session_id FROM capture_webhook WHERE state = 'PENDING' AND next_attempt_at <= now() "
-                + "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING session_id, tenant, url, body, attempts")
+        return pool.preparedQuery("UPDATE capture_webhook SET next_attempt_at = now() + make_interval(secs => $2) WHERE (session_id, kind) IN "
+                + "(SELECT session_id, kind FROM capture_webhook WHERE state = 'PENDING' AND next_attempt_at <= now() "
+                + "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING session_id, kind, tenant, url, body, attempts")
                 .execute(Tuple.of(limit, leaseSeconds)).map(rows -> {
                     List<Delivery> out = new java.util.ArrayList<>();
-                    rows.forEach(r -> out.add(new Delivery(r.getString("session_id"), r.getString("tenant"), r.getString("url"),
+                    rows.forEach(r -> out.add(new Delivery(r.getString("session_id"), r.getString("kind"), r.getString("tenant"), r.getString("url"),
                             r.getString("body"), r.getInteger("attempts"))));
                     return out;
                 });
     }
 
-    Uni<Void> delivered(SqlClient tx, String sessionId, int status) {
+    Uni<Void> delivered(SqlClient tx, Delivery d, int status) {
         return tx.preparedQuery("UPDATE capture_webhook SET state = 'DELIVERED', attempts = attempts + 1, last_status = $2, "
-                + "delivered_at = now() WHERE session_id = $1").execute(Tuple.of(sessionId, status)).replaceWithVoid();
+                + "delivered_at = now() WHERE session_id = $1 AND kind = $3").execute(Tuple.of(d.sessionId(), status, d.kind()))
+                .replaceWithVoid();
     }
 
     /** A failed attempt: retried after {@code retryInSeconds}, or given up ({@code retryInSeconds} null). */
-    Uni<Void> attemptFailed(SqlClient tx, String sessionId, Integer status, Double retryInSeconds) {
+    Uni<Void> attemptFailed(SqlClient tx, Delivery d, Integer status, Double retryInSeconds) {
         return tx.preparedQuery("UPDATE capture_webhook SET attempts = attempts + 1, last_status = $2, "
                 + "state = CASE WHEN $3::float8 IS NULL THEN 'FAILED' ELSE 'PENDING' END, "
-                + "next_attempt_at = now() + make_interval(secs => coalesce($3::float8, 0)) WHERE session_id = $1")
-                .execute(Tuple.of(sessionId, status, retryInSeconds)).replaceWithVoid();
+                + "next_attempt_at = now() + make_interval(secs => coalesce($3::float8, 0)) WHERE session_id = $1 AND kind = $4")
+                .execute(Tuple.of(d.sessionId(), status, retryInSeconds, d.kind())).replaceWithVoid();
     }
 
     private static CaptureSession session(Row r) {
@@ -175,7 +201,8 @@ public class CaptureRepository {
                 r.getValue("exp_month") == null ? null : r.getInteger("exp_month"),
                 r.getValue("exp_year") == null ? null : r.getInteger("exp_year"), r.getString("callback_url"),
                 Arrays.asList(r.getArrayOfStrings("fields")), r.getBuffer("entry") == null ? null : r.getBuffer("entry").getBytes(),
-                r.getLong("entry_data_key"), r.getLong("key_seq"));
+                r.getLong("entry_data_key"), r.getLong("key_seq"), r.getString("recording_control_url"),
+                instant(r.getOffsetDateTime("recording_paused_at")));
     }
 
     private static Instant instant(OffsetDateTime t) {

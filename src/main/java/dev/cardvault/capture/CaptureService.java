@@ -66,6 +66,9 @@ public class CaptureService {
     @Inject
     Callbacks callbacks;
 
+    @Inject
+    dev.cardvault.keys.KeyHierarchy hierarchy;
+
     Clock clock = Clock.systemUTC();
 
     /** What a caller asked for, as received. */
@@ -101,8 +104,9 @@ public class CaptureService {
         if (Boolean.TRUE.equals(r.collectCvc())) {
             v.add(new Violation("collectCvc", "is not available yet: security codes are not collected"));
         }
-        if (r.recordingControlUrl() != null) {
-            v.add(new Violation("recordingControlUrl", "is not available yet: pause the recording on the telephony side"));
+        if (r.recordingControlUrl() != null && (!phone || !callbacks.allows(who.tenant(), r.recordingControlUrl()))) {
+            v.add(new Violation("recordingControlUrl", "is for PHONE sessions, and must start with one of the callback URLs the "
+                    + "vault allows for your tenant"));
         }
         int ttl = r.ttlSeconds() == null ? DEFAULT_TTL_SECONDS : r.ttlSeconds();
         if (ttl < 1 || ttl > MAX_TTL_SECONDS) {
@@ -125,7 +129,7 @@ public class CaptureService {
         CaptureSession s = new CaptureSession(newId(), who.tenant(), who.subject(), channel, CaptureSession.OPEN, origins,
                 r.format() == null ? "RANDOM" : r.format(), Boolean.TRUE.equals(r.deterministic()),
                 r.metadata() == null ? Map.of() : Map.copyOf(r.metadata()), locale, hash(secret), now.plusSeconds(ttl), now, null,
-                null, null, null, null, null, r.callbackUrl(), fields, null, null, 0);
+                null, null, null, null, null, r.callbackUrl(), fields, null, null, 0, r.recordingControlUrl(), null);
         AuditContext audited = auditContexts.current(who);
         return audit.recordAtomically(tx -> repository.insert(tx, s).replaceWith(true),
                 ok -> audited.event(AuditType.CAPTURE_SESSION_OPENED, Outcome.SUCCESS, null, null)
@@ -156,6 +160,22 @@ public class CaptureService {
                     ? auditOf(s).event(AuditType.CAPTURE_SESSION_EXPIRED, Outcome.SUCCESS, null, null).withDetail("session=" + id)
                     : null).flatMap(x -> repository.find(id)).map(again -> again.orElseThrow(CaptureRefused::notFound));
         });
+    }
+
+    /** Records the expiry of sessions nobody touches any more (and so resumes their recorders). */
+    @io.quarkus.scheduler.Scheduled(identity = "capture-expiry", every = "${cardvault.capture.expiry-sweep-every:5s}",
+            concurrentExecution = io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> expireOverdue() {
+        if (!hierarchy.isLoaded()) {
+            return Uni.createFrom().voidItem();
+        }
+        return repository.overdue(100).flatMap(ids -> {
+            Uni<Void> all = Uni.createFrom().voidItem();
+            for (String id : ids) {
+                all = all.flatMap(v -> expireIfDue(id));
+            }
+            return all;
+        }).onFailure().recoverWithNull();
     }
 
     /** Records the expiry of an open session past its time (for a stream nobody else touches). */

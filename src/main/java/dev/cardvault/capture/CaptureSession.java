@@ -8,7 +8,8 @@ import java.util.Map;
 public record CaptureSession(String id, String tenant, String createdBy, String channel, String state, List<String> allowedOrigins,
         String format, boolean deterministic, Map<String, String> metadata, String locale, byte[] secretHash, Instant expiresAt,
         Instant createdAt, Instant completedAt, String token, String brand, String last4, Integer expMonth, Integer expYear,
-        String callbackUrl, List<String> fields, byte[] entry, Long entryDataKey, long keySeq) {
+        String callbackUrl, List<String> fields, byte[] entry, Long entryDataKey, long keySeq, String recordingControlUrl,
+        Instant recordingPausedAt) {
 
     public static final String OPEN = "OPEN";
     public static final String SUBMITTING = "SUBMITTING";

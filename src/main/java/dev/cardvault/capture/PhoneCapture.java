@@ -60,6 +60,9 @@ public class PhoneCapture {
     @Inject
     AuditContexts auditContexts;
 
+    @Inject
+    Callbacks callbacks;
+
     Clock clock = Clock.systemUTC();
 
     /** The answer to a chunk: where the entry stands, never a digit. */
@@ -91,7 +94,29 @@ public class PhoneCapture {
                 throw new CaptureRefused(CaptureRefused.Reason.OUT_OF_ORDER, "Key presses arrived out of order: chunk " + seq
                         + " is older than the last one applied (" + s.keySeq() + ").");
             }
-            return entryOf(s).flatMap(entry -> apply(telephony, s, entry, keys, seq));
+            return paused(telephony, s).flatMap(x -> entryOf(s)).flatMap(entry -> apply(telephony, s, entry, keys, seq));
+        });
+    }
+
+    /**
+     * Fail safe: with a recorder to pause, no key press is taken before it confirmed the pause. Paused
+     * once per session, at its first key press.
+     */
+    private Uni<Void> paused(Caller telephony, CaptureSession s) {
+        if (s.recordingControlUrl() == null || s.recordingPausedAt() != null) {
+            return Uni.createFrom().voidItem();
+        }
+        AuditContext who = auditContexts.current(telephony);
+        return callbacks.pause(s).flatMap(ok -> {
+            if (!ok) {
+                return audit.record(who.event(AuditType.RECORDING_PAUSE_FAILED, Outcome.FAILED, null, null)
+                        .withDetail("session=" + s.id())).onItemOrFailure().transformToUni((v, e) -> Uni.createFrom()
+                                .failure(new CaptureRefused(CaptureRefused.Reason.RECORDING_NOT_PAUSED, "The call recording could "
+                                        + "not be paused, so no key press is taken; retry the chunk once the recorder answers.")));
+            }
+            return audit.recordAtomically(tx -> repository.markPaused(tx, s.id()), marked -> marked
+                    ? who.event(AuditType.RECORDING_PAUSED, Outcome.SUCCESS, null, null).withDetail("session=" + s.id())
+                    : null).replaceWithVoid();
         });
     }
 
@@ -119,7 +144,8 @@ public class PhoneCapture {
                     }
                     if (outcome == KeyEntry.Outcome.FAILED) {
                         events = events.flatMap(x -> repository.addEvent(tx, s.id(), "failed",
-                                new JsonObject().put("field", last.field()).put("attempts", KeyEntry.MAX_ATTEMPTS)));
+                                new JsonObject().put("field", last.field()).put("attempts", KeyEntry.MAX_ATTEMPTS)))
+                                .flatMap(x -> repository.resumeRecording(tx, s.id()));
                     }
                     return events.replaceWith(saved);
                 }), saved -> outcome == KeyEntry.Outcome.FAILED

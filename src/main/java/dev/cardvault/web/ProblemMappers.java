@@ -148,6 +148,7 @@ public class ProblemMappers {
             case CLOSED -> new Problem("capture-session-closed", "Conflict", 409, e.getMessage());
             case OUT_OF_ORDER -> new Problem("keys-out-of-order", "Conflict", 409, e.getMessage());
             case CONFLICT -> new Problem("keys-conflict", "Conflict", 409, e.getMessage());
+            case RECORDING_NOT_PAUSED -> new Problem("recording-not-paused", "Service Unavailable", 503, e.getMessage()).retryAfter(2);
         };
         return respond(ctx, problem);
     }

@@ -173,4 +173,58 @@ class PhoneCaptureTest {
                 .then().statusCode(404); // only the creating agent
         assertNoCard(pan);
     }
+
+    @jakarta.inject.Inject
+    Callbacks callbacks;
+
+    @Test
+    void recording_isPausedBeforeTheFirstKey_refusedKeysWhileItCannotBe_andResumedAfterTheEnd() throws Exception {
+        List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger answer = new java.util.concurrent.atomic.AtomicInteger(500);
+        com.sun.net.httpserver.HttpServer recorder = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        recorder.createContext("/recording", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String signature = exchange.getRequestHeaders().getFirst("CardVault-Signature");
+            calls.add(new JsonObject(body).getString("action") + (signature != null && signature.matches("^t=\\d+,v1=[0-9a-f]{64}$")
+                    ? " signed" : " unsigned"));
+            exchange.sendResponseHeaders(answer.get(), -1);
+            exchange.close();
+        });
+        recorder.start();
+        try {
+            String url = "http://127.0.0.1:" + recorder.getAddress().getPort() + "/recording";
+            String agent = Api.agent("ph-rec");
+            given().header("Authorization", agent).contentType("application/json")
+                    .body(new JsonObject().put("channel", "PHONE").put("recordingControlUrl", "https://elsewhere.example/rec").encode())
+                    .post("/v1/capture-sessions").then().statusCode(422).body("errors[0].field", equalTo("recordingControlUrl"));
+            String id = given().header("Authorization", agent).contentType("application/json")
+                    .body(new JsonObject().put("channel", "PHONE").put("recordingControlUrl", url).encode())
+                    .post("/v1/capture-sessions").then().statusCode(201).extract().path("id");
+
+            // The recorder fails: no key press is taken (fail safe).
+            keys("ph-rec", id, "4", 1).then().statusCode(503).body("type", org.hamcrest.Matchers.containsString("recording-not-paused"));
+            assertEquals(0, Db.scalar("SELECT key_seq FROM capture_session WHERE id = ?", id));
+            assertEquals(List.of("PAUSE signed"), calls);
+
+            answer.set(204);
+            String pan = TestCards.randomVisa();
+            keys("ph-rec", id, pan + "#", 1).then().statusCode(200);
+            assertEquals(List.of("PAUSE signed", "PAUSE signed"), calls, "paused before the first key was taken");
+            keys("ph-rec", id, expiry() + "#", 2).then().statusCode(200).body("state", equalTo("COMPLETED"));
+            assertEquals(2, calls.size(), "paused once per session");
+            callbacks.deliverDue().await().atMost(Duration.ofSeconds(30));
+            assertEquals(List.of("PAUSE signed", "PAUSE signed", "RESUME signed"), calls, "resumed after the end");
+            List<String> types = AuditTrail.events("type=RECORDING_PAUSED").stream()
+                    .filter(e -> String.valueOf(e.get("detail")).contains("session=" + id)).map(e -> String.valueOf(e.get("type"))).toList();
+            assertEquals(1, types.size());
+            assertTrue(AuditTrail.events("type=RECORDING_PAUSE_FAILED").stream()
+                    .anyMatch(e -> String.valueOf(e.get("detail")).contains("session=" + id)));
+            assertTrue(AuditTrail.events("type=RECORDING_RESUMED").stream()
+                    .anyMatch(e -> String.valueOf(e.get("detail")).contains("session=" + id)));
+            assertNoCard(pan);
+        } finally {
+            recorder.stop(0);
+        }
+    }
 }
