@@ -241,6 +241,16 @@ public class CaptureService {
         });
     }
 
+    /** The session whose client secret this is (for the frame's own calls). */
+    public Uni<CaptureSession> forSecret(String id, String clientSecret) {
+        return find(id).map(s -> {
+            if (clientSecret == null || !MessageDigest.isEqual(hash(clientSecret), s.secretHash())) {
+                throw new CaptureRefused(CaptureRefused.Reason.WRONG_SECRET, "The client secret does not open this session.");
+            }
+            return s;
+        });
+    }
+
     /** The session as the frame may know it (no secret check: the page itself holds nothing). */
     public Uni<CaptureSession> forFrame(String id) {
         return find(id);

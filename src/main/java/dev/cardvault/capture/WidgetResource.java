@@ -41,12 +41,17 @@ public class WidgetResource {
     @Inject
     CaptureService service;
 
+    @Inject
+    CaptureEvents stream;
+
     private static final Map<String, Map<String, String>> TEXTS = Map.of(
             "en", Map.of("title", "Card details", "pan", "Card number", "exp", "Expiry (MM/YY)", "name", "Name on card (optional)",
-                    "submit", "Save card", "closed", "This payment form is closed. Ask the agent to start again."),
+                    "submit", "Save card", "closed", "This payment form is closed. Ask the agent to start again.",
+                    "phone", "The customer is keying the card on the phone"),
             "it", Map.of("title", "Dati della carta", "pan", "Numero della carta", "exp", "Scadenza (MM/AA)",
                     "name", "Intestatario (facoltativo)", "submit", "Salva la carta",
-                    "closed", "Questo modulo di pagamento è chiuso. Chiedi all'operatore di ricominciare."));
+                    "closed", "Questo modulo di pagamento è chiuso. Chiedi all'operatore di ricominciare.",
+                    "phone", "Il cliente sta digitando la carta sul telefono"));
 
     @GET
     @Path("/frame")
@@ -61,7 +66,7 @@ public class WidgetResource {
             String lang = "it".equals(locale) || "en".equals(locale) ? locale : s.locale();
             boolean open = CaptureSession.OPEN.equals(s.stateAt(java.time.Instant.now()));
             String ancestors = String.join(" ", s.allowedOrigins());
-            return page(open ? form(s, lang) : closed(lang), ancestors);
+            return page(!open ? closed(lang) : "PHONE".equals(s.channel()) ? phone(s, lang) : form(s, lang), ancestors);
         }).onFailure(CaptureRefused.class).recoverWithItem(() -> page(closed("en"), "'none'"));
     }
 
@@ -88,6 +93,20 @@ public class WidgetResource {
                 .entity(c).build());
     }
 
+    @GET
+    @Path("/sessions/{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @io.smallrye.common.annotation.Blocking
+    @Operation(summary = "The frame's live view of a phone capture", description = "The same masked events as the agent's "
+            + "stream, for the frame of a PHONE session, with the session's client secret in CardVault-Client-Secret.")
+    public io.smallrye.mutiny.Multi<jakarta.ws.rs.sse.OutboundSseEvent> events(@PathParam("id") String id,
+            @HeaderParam(SECRET_HEADER) String secret, @jakarta.ws.rs.core.Context jakarta.ws.rs.sse.Sse sse) {
+        // Checked before the stream starts, so that a refusal is a problem+json answer.
+        CaptureSession s = service.forSecret(id, secret).await().atMost(java.time.Duration.ofSeconds(10));
+        return stream.events(s.id(), s.expiresAt(), 0).map(e -> sse.newEventBuilder().id(Long.toString(e.seq())).name(e.type())
+                .mediaType(MediaType.APPLICATION_JSON_TYPE).data(String.class, e.data().encode()).build());
+    }
+
     private static Response page(String html, String ancestors) {
         return Response.ok(html, "text/html; charset=utf-8")
                 .header("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -110,6 +129,26 @@ public class WidgetResource {
                 + "<button type=\"submit\" id=\"submit\">" + escape(t.get("submit")) + "</button>\n"
                 + "<p id=\"status\" class=\"status\" role=\"status\" aria-live=\"polite\"></p>\n"
                 + "</form>\n<script src=\"/widget/v1/frame.js\"></script>\n</body></html>\n";
+    }
+
+    /** A PHONE session's frame: no input, the customer's keying shown masked, as the agent sees it. */
+    private static String phone(CaptureSession s, String lang) {
+        Map<String, String> t = TEXTS.get(lang);
+        String origins = s.allowedOrigins().stream().map(WidgetResource::escape).collect(Collectors.joining(" "));
+        return "<!DOCTYPE html>\n<html lang=\"" + lang + "\"><head><meta charset=\"utf-8\"><title>" + escape(t.get("title"))
+                + "</title><link rel=\"stylesheet\" href=\"/widget/v1/frame.css\"></head>\n"
+                + "<body class=\"phone\" data-session=\"" + escape(s.id()) + "\" data-origins=\"" + origins + "\" data-locale=\"" + lang
+                + "\">\n<div id=\"phone-view\" role=\"group\" aria-label=\"" + escape(t.get("phone")) + "\">\n"
+                + "<p class=\"phone-title\">" + escape(t.get("phone")) + "</p>\n"
+                + "<div class=\"field\"><span class=\"label\">" + escape(t.get("pan")) + "</span>"
+                + "<output id=\"pan-progress\" aria-live=\"polite\">\u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u2022 "
+                + "\u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u2022</output> <span id=\"pan-tick\" class=\"tick\"></span>"
+                + "<span id=\"brand\" class=\"brand\"></span></div>\n"
+                + "<div class=\"field\"><span class=\"label\">" + escape(t.get("exp")) + "</span>"
+                + "<output id=\"exp-progress\" aria-live=\"polite\">\u2022\u2022/\u2022\u2022</output> "
+                + "<span id=\"exp-tick\" class=\"tick\"></span></div>\n"
+                + "<p id=\"status\" class=\"status\" role=\"status\" aria-live=\"polite\"></p>\n</div>\n"
+                + "<script src=\"/widget/v1/frame.js\"></script>\n</body></html>\n";
     }
 
     private static String field(String id, String label, String inputMode, String nameAttr, boolean required) {

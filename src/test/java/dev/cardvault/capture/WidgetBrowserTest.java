@@ -113,9 +113,13 @@ class WidgetBrowserTest {
 
     /** Opens a session for these origins and a host page (on the host origin) that mounts it; returns the session. */
     private Response openAndHost(String path, String locale, String... origins) {
+        return openAndHostChannel(path, "WEB", locale, origins);
+    }
+
+    private Response openAndHostChannel(String path, String channel, String locale, String... origins) {
         Response r = given().header("Authorization", Api.agent("widget")).contentType("application/json")
-                .body(new JsonObject().put("allowedOrigins", new JsonArray(List.of((Object[]) origins))).put("locale", locale)
-                        .put("metadata", new JsonObject().put("orderRef", "W-1")).encode())
+                .body(new JsonObject().put("channel", channel).put("allowedOrigins", new JsonArray(List.of((Object[]) origins)))
+                        .put("locale", locale).put("metadata", new JsonObject().put("orderRef", "W-1")).encode())
                 .post("/v1/capture-sessions");
         r.then().statusCode(201);
         PAGES.put(path, "<!DOCTYPE html><html><head><title>Agent desktop</title></head><body>"
@@ -240,5 +244,34 @@ class WidgetBrowserTest {
         assertTrue(driver.findElements(By.id("pan")).isEmpty(), "the frame rendered for an origin it does not allow");
         driver.switchTo().defaultContent();
         assertEquals(0L, js("return window.__messages.length"));
+    }
+
+    @Test
+    void aPhoneSession_showsTheAgentTheKeyedProgress_maskedInTheSameWidget() throws Exception {
+        Response session = openAndHostChannel("/phone.html", "PHONE", "en", hostOrigin());
+        String id = session.path("id");
+        await("the frame greets the host", "window.__ready");
+        String pan = TestCards.randomVisa();
+        String telephony = Api.bearer("ivr", "widget", "telephony");
+        java.util.function.BiConsumer<String, Long> press = (keys, seq) -> given().header("Authorization", telephony)
+                .contentType("application/json").body(new JsonObject().put("keys", keys).put("seq", seq).encode())
+                .post("/v1/capture-sessions/" + id + "/keys").then().statusCode(200);
+        press.accept(pan.substring(0, 6), 1L);
+        driver.switchTo().frame(driver.findElement(By.tagName("iframe")));
+        new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> d.findElement(By.id("pan-progress")).getText().startsWith("•••• ••_"));
+        assertEquals("VISA", driver.findElement(By.id("brand")).getText());
+        shot("phone-progress");
+        press.accept(pan.substring(6) + "#", 2L);
+        press.accept("12" + nextYear() + "#", 3L);
+        driver.switchTo().defaultContent();
+        await("the host gets the token of the keyed card", "window.__token !== null");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> token = (Map<String, Object>) js("return window.__token");
+        assertEquals(pan.substring(12), token.get("last4"));
+        driver.switchTo().frame(driver.findElement(By.tagName("iframe")));
+        assertEquals("•••• •••• •••• " + pan.substring(12), driver.findElement(By.id("pan-progress")).getText());
+        assertEquals("✓", driver.findElement(By.id("pan-tick")).getText());
+        shot("phone-done");
+        assertNoCard(hostView(), pan);
     }
 }

@@ -5,6 +5,10 @@
   'use strict';
 
   var body = document.body;
+  if (body.classList.contains('phone')) {
+    phoneView();
+    return;
+  }
   var form = document.getElementById('card-form');
   if (!form) {
     return; // the "closed" page
@@ -315,4 +319,149 @@
       submit();
     }
   });
+
+  // A PHONE session: the customer keys the card on the phone; this frame shows the agent the same
+  // masked progress as the vault's event stream (never a digit but the last four at the end), and
+  // tells the host page what the keyed form does (onChange, onToken, onError), as for a typed card.
+  function phoneView() {
+    var sessionId = body.dataset.session;
+    var allowed = (body.dataset.origins || '').split(' ').filter(Boolean);
+    var it = body.dataset.locale === 'it';
+    var T = it ? {
+      invalid: 'non valido, tentativo ', saved: 'Carta salvata.', failed: 'Troppi tentativi: la sessione è chiusa.',
+      closed: 'La sessione è chiusa.', lost: 'Collegamento perso: riprovo…'
+    } : {
+      invalid: 'not valid, attempt ', saved: 'Card saved.', failed: 'Too many attempts: the session is closed.',
+      closed: 'The session is closed.', lost: 'Connection lost: retrying…'
+    };
+    var hostOrigin = null;
+    var secret = null;
+    var lastId = 0;
+    var ended = false;
+    var pan = document.getElementById('pan-progress');
+    var exp = document.getElementById('exp-progress');
+    var status = document.getElementById('status');
+
+    function post(message) {
+      if (hostOrigin) {
+        window.parent.postMessage(message, hostOrigin);
+      }
+    }
+
+    function dots(n, total, group) {
+      var out = '';
+      for (var i = 0; i < Math.max(n, total); i++) {
+        if (i > 0 && i % group === 0) {
+          out += ' ';
+        }
+        out += i < n ? '\u2022' : '_';
+      }
+      return out;
+    }
+
+    function tick(id, valid, attempt) {
+      var t = document.getElementById(id);
+      t.textContent = valid === true ? '\u2713' : valid === false ? '\u2717 ' + T.invalid + attempt : '';
+      t.className = 'tick' + (valid === false ? ' bad' : valid === true ? ' ok' : '');
+    }
+
+    function show(type, data) {
+      if (type === 'progress') {
+        if (data.field === 'pan') {
+          pan.textContent = dots(data.digitsEntered, 16, 4);
+          tick('pan-tick', data.valid, data.attempt);
+          document.getElementById('brand').textContent = data.brand || '';
+        } else {
+          if (data.valid === null || data.valid === undefined) {
+            tick('pan-tick', true, 1); // the number was accepted
+          }
+          exp.textContent = dots(data.digitsEntered, 4, 2).replace(' ', '/');
+          tick('exp-tick', data.valid, data.attempt);
+        }
+        post({ type: 'cardvault:change', state: { brand: data.brand || null, complete: false, valid: false,
+          empty: data.field === 'pan' && data.digitsEntered === 0 } });
+      } else if (type === 'completed') {
+        ended = true;
+        pan.textContent = '\u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u2022 ' + data.last4;
+        exp.textContent = '\u2022\u2022/\u2022\u2022';
+        tick('pan-tick', true, 1);
+        tick('exp-tick', true, 1);
+        status.textContent = T.saved;
+        body.classList.add('done');
+        post({ type: 'cardvault:change', state: { brand: data.brand, complete: true, valid: true, empty: false } });
+        post({ type: 'cardvault:token', token: { token: data.token, brand: data.brand, last4: data.last4,
+          expMonth: data.expMonth, expYear: data.expYear } });
+      } else {
+        ended = true;
+        status.textContent = type === 'failed' ? T.failed : T.closed;
+        post({ type: 'cardvault:error', error: { code: 'capture-' + type, message: status.textContent } });
+      }
+    }
+
+    function listen() {
+      var headers = { 'CardVault-Client-Secret': secret, 'Accept': 'text/event-stream' };
+      if (lastId > 0) {
+        headers['Last-Event-ID'] = String(lastId);
+      }
+      fetch('/widget/v1/sessions/' + encodeURIComponent(sessionId) + '/events', { headers: headers }).then(function (response) {
+        if (!response.ok) {
+          throw new Error('HTTP ' + response.status);
+        }
+        var reader = response.body.getReader();
+        var decoder = new TextDecoder();
+        var buffer = '';
+        function read() {
+          return reader.read().then(function (chunk) {
+            if (chunk.done) {
+              return;
+            }
+            buffer += decoder.decode(chunk.value, { stream: true });
+            var frames = buffer.split(/\r?\n\r?\n/);
+            buffer = frames.pop();
+            frames.forEach(function (frame) {
+              var type = 'message';
+              var data = '';
+              frame.split(/\r?\n/).forEach(function (line) {
+                if (line.indexOf('event:') === 0) {
+                  type = line.slice(6).trim();
+                } else if (line.indexOf('data:') === 0) {
+                  data += line.slice(5).trim();
+                } else if (line.indexOf('id:') === 0) {
+                  lastId = parseInt(line.slice(3).trim(), 10) || lastId;
+                }
+              });
+              if (data) {
+                show(type, JSON.parse(data));
+              }
+            });
+            return read();
+          });
+        }
+        return read();
+      }).then(function () {
+        if (!ended) {
+          setTimeout(listen, 1000);
+        }
+      }, function () {
+        if (!ended) {
+          status.textContent = T.lost;
+          setTimeout(listen, 2000);
+        }
+      });
+    }
+
+    window.addEventListener('message', function (event) {
+      if (event.source !== window.parent || allowed.indexOf(event.origin) < 0) {
+        return;
+      }
+      var m = event.data || {};
+      if (m.type === 'cardvault:init' && hostOrigin === null && typeof m.clientSecret === 'string') {
+        hostOrigin = event.origin;
+        secret = m.clientSecret;
+        post({ type: 'cardvault:ready' });
+        post({ type: 'cardvault:resize', height: document.documentElement.scrollHeight });
+        listen();
+      }
+    });
+  }
 }());
