@@ -147,6 +147,8 @@ public class CaptureResource {
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @io.smallrye.common.annotation.Blocking
+    @APIResponse(responseCode = "200", description = "The event stream")
+    @APIResponse(responseCode = "404", description = "No such session of yours")
     @Operation(summary = "The agent's live view of a capture", description = "Server-Sent Events, for the session's creator: "
             + "progress (field, digitsEntered, brand, valid, attempt), then completed (the token view), failed, cancelled or "
             + "expired, which ends the stream. Reconnect with Last-Event-ID to resume. Never more than masked data.")

@@ -99,7 +99,10 @@ public class WidgetResource {
     @io.smallrye.common.annotation.Blocking
     @Operation(summary = "The frame's live view of a phone capture", description = "The same masked events as the agent's "
             + "stream, for the frame of a PHONE session, with the session's client secret in CardVault-Client-Secret.")
-    public io.smallrye.mutiny.Multi<jakarta.ws.rs.sse.OutboundSseEvent> events(@PathParam("id") String id,
+    @APIResponse(responseCode = "200", description = "The event stream")
+    @APIResponse(responseCode = "403", description = "The client secret does not open this session")
+    @APIResponse(responseCode = "404", description = "No such session")
+    public io.smallrye.mutiny.Multi<jakarta.ws.rs.sse.OutboundSseEvent> frameEvents(@PathParam("id") String id,
             @HeaderParam(SECRET_HEADER) String secret, @jakarta.ws.rs.core.Context jakarta.ws.rs.sse.Sse sse) {
         // Checked before the stream starts, so that a refusal is a problem+json answer.
         CaptureSession s = service.forSecret(id, secret).await().atMost(java.time.Duration.ofSeconds(10));
