@@ -67,3 +67,13 @@ CREATE TABLE capture_event (
     at          timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (session_id, seq)
 );
+
+-- Tokenizations through a telephony platform's payment connector (Twilio <Pay> Generic Pay
+-- Connector), by the platform's transaction id: a retried request gets the token it got before.
+CREATE TABLE connector_transaction (
+    tenant          text NOT NULL,
+    transaction_id  text NOT NULL,
+    token           text NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant, transaction_id)
+);

@@ -51,6 +51,7 @@ BEGIN
             ('capture_session',       'SELECT, INSERT, UPDATE'),
             ('capture_webhook',       'SELECT, INSERT, UPDATE'),
             ('capture_event',         'SELECT, INSERT'),
+            ('connector_transaction', 'SELECT, INSERT'),
             ('flyway_schema_history', 'SELECT')
         ) AS g (tbl, privileges)
     LOOP

@@ -60,6 +60,10 @@ public class HttpEdge {
             ProblemResponses.write(ctx, Problems.shuttingDown());
             return;
         }
+        if (ctx.normalizedPath().startsWith("/connectors/")) {
+            // Telephony platforms' payment connectors send JSON, sometimes with an empty or no Content-Type.
+            ctx.request().headers().set(HttpHeaders.CONTENT_TYPE, "application/json");
+        }
         if (ctx.normalizedPath().startsWith("/widget/")) {
             // The widget's script, page and styles: never sniffed, never a referrer to a third party.
             ctx.response().putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");

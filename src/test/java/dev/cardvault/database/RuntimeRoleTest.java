@@ -145,7 +145,8 @@ class RuntimeRoleTest {
                 Map.entry("seal_config", "SELECT, INSERT"),
                 Map.entry("capture_session", "SELECT, INSERT, UPDATE"),
                 Map.entry("capture_webhook", "SELECT, INSERT, UPDATE"),
-                Map.entry("capture_event", "SELECT, INSERT"));
+                Map.entry("capture_event", "SELECT, INSERT"),
+                Map.entry("connector_transaction", "SELECT, INSERT"));
         try (Connection c = Db.connect()) {
             for (var table : expected.entrySet()) {
                 if (!bool(c, "SELECT to_regclass('public." + table.getKey() + "') IS NOT NULL")) {

@@ -1,0 +1,92 @@
+package dev.cardvault.capture;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.Base64;
+
+import org.junit.jupiter.api.Test;
+
+import dev.cardvault.testsupport.Api;
+import dev.cardvault.testsupport.Db;
+import dev.cardvault.testsupport.TestCards;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.vertx.core.json.JsonObject;
+
+/** Twilio-shaped tokenize transactions, as a Generic Pay Connector sends them. */
+@QuarkusTest
+class TwilioPayConnectorTest {
+
+    private static final String URL = "/connectors/twilio-pay/tw-acme";
+    private static final String BASIC = "Basic " + Base64.getEncoder()
+            .encodeToString("twilio-acme:test-only-connector-password".getBytes(StandardCharsets.UTF_8));
+
+    /** The body of Twilio's documented tokenize request. */
+    private static JsonObject twilioTokenize(String transactionId, String pan) {
+        return new JsonObject().put("method", "tokenize").put("transaction_id", transactionId).put("cardnumber", pan)
+                .put("cvv", "987").put("expiry_month", "08")
+                .put("expiry_year", String.format("%02d", (YearMonth.now(ZoneOffset.UTC).getYear() + 2) % 100))
+                .put("description", "pizza").put("postal_code", "94111")
+                .put("parameters", new JsonObject().put("orderRef", "TW-1"));
+    }
+
+    private static Response post(String auth, JsonObject body, String contentType) {
+        var spec = given().body(body.encode().getBytes(StandardCharsets.UTF_8));
+        if (auth != null) {
+            spec = spec.header("Authorization", auth);
+        }
+        spec = contentType == null ? spec.contentType("") : spec.contentType(contentType);
+        return spec.post(URL);
+    }
+
+    @Test
+    void tokenize_answersTheVaultsToken_theSameForARetry_andRevealsTheCard() throws Exception {
+        String pan = TestCards.randomVisa();
+        Response r = post(BASIC, twilioTokenize("TW-TX-alpha", pan), "application/json");
+        r.then().statusCode(200).body("token_id", startsWith("tok_")).body("error_code", nullValue()).body("error_message", nullValue());
+        String token = r.path("token_id");
+        assertFalse(r.asString().contains(pan) || r.asString().contains("987"), "the answer echoed card data");
+        // Twilio retries with the same transaction id (here without a Content-Type, as it may send it): the same token.
+        post(BASIC, twilioTokenize("TW-TX-alpha", pan), null).then().statusCode(200).body("token_id", equalTo(token));
+        assertEquals(1, Db.scalar("SELECT count(*) FROM token WHERE tenant = 'tw-acme' AND metadata->>'twilioTransactionId' = 'TW-TX-alpha'"));
+
+        String revealed = Api.reveal(Api.bearer("billing", "tw-acme", "detokenizer"), token, "RECURRING_BILLING").then()
+                .statusCode(200).extract().path("pan");
+        assertTrue(pan.equals(revealed), "the connector's card does not reveal"); // no card number in failure output
+        Api.metadata(Api.agent("tw-acme"), token).then().statusCode(200).body("metadata.orderRef", equalTo("TW-1"))
+                .body("metadata.twilioDescription", equalTo("pizza"));
+        assertEquals(0, Db.scalar("SELECT count(*) FROM token WHERE tenant = 'tw-acme' AND metadata::text LIKE '%987%'"),
+                "the security code was stored");
+    }
+
+    @Test
+    void invalidCards_chargesAndWrongCredentials_areRefusedTheWayTwilioExpects() throws Exception {
+        String pan = TestCards.randomVisa();
+        String bad = pan.substring(0, 15) + (char) ('0' + (pan.charAt(15) - '0' + 1) % 10);
+        Response invalid = post(BASIC, twilioTokenize("TW-TX-bad", bad), "application/json");
+        invalid.then().statusCode(200).body("token_id", nullValue()).body("error_code", equalTo("invalid-card"));
+        assertFalse(invalid.asString().contains(bad), "the card was echoed");
+        assertEquals(0, Db.scalar("SELECT count(*) FROM token WHERE tenant = 'tw-acme' AND metadata->>'twilioTransactionId' = 'TW-TX-bad'"));
+
+        post(BASIC, twilioTokenize("TW-TX-charge", pan).put("method", "charge").put("amount", "10.0").put("currency_code", "USD"),
+                "application/json").then().statusCode(200).body("error_code", equalTo("unsupported-method"))
+                .body("token_id", nullValue());
+
+        post(null, twilioTokenize("TW-TX-x", pan), "application/json").then().statusCode(401)
+                .header("WWW-Authenticate", startsWith("Basic"));
+        String wrong = "Basic " + Base64.getEncoder().encodeToString("twilio-acme:guess".getBytes(StandardCharsets.UTF_8));
+        post(wrong, twilioTokenize("TW-TX-x", pan), "application/json").then().statusCode(401);
+        given().header("Authorization", BASIC).contentType("application/json").body(twilioTokenize("TW-TX-x", pan).encode())
+                .post("/connectors/twilio-pay/other-tenant").then().statusCode(401); // credentials are per tenant
+        assertEquals(0, Db.scalar("SELECT count(*) FROM token WHERE tenant = 'tw-acme' AND metadata->>'twilioTransactionId' = 'TW-TX-x'"));
+    }
+}
