@@ -23,11 +23,9 @@ CREATE TABLE capture_session (
     exp_year        smallint,
     -- Where the token view is POSTed on completion (on the tenant's allow-list), if anywhere.
     callback_url    text,
-    -- Phone capture: the fields keyed in order, and the entry so far. The digits keyed are card data:
-    -- they are kept only as AES-256-GCM ciphertext under the tenant's data key (entry_data_key).
+    -- Phone capture: the fields keyed in order and where the entry stands (the digits themselves
+    -- are in capture_entry, below).
     fields          text[] NOT NULL DEFAULT '{pan,expiry}',
-    entry           bytea,
-    entry_data_key  bigint,
     key_seq         bigint NOT NULL DEFAULT 0,
     field_index     integer NOT NULL DEFAULT 0,
     digits_entered  integer NOT NULL DEFAULT 0,
@@ -76,4 +74,22 @@ CREATE TABLE connector_transaction (
     token           text NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant, transaction_id)
+);
+
+-- The digits keyed so far in a phone capture (a security code included), as AES-256-GCM ciphertext
+-- under the tenant's data key. UNLOGGED: never written to the WAL, never replicated, emptied by a
+-- crash (the customer keys again); deleted when the session ends.
+CREATE UNLOGGED TABLE capture_entry (
+    session_id  text PRIMARY KEY,
+    entry       bytea NOT NULL
+);
+
+-- Security codes collected for one authorisation (PCI DSS 3.3.2: sensitive authentication data,
+-- never stored after authorisation): encrypted, UNLOGGED (not in the WAL, backups or standbys),
+-- revealed once with the card for PAYMENT_AUTHORIZATION or destroyed at expires_at.
+CREATE UNLOGGED TABLE transient_cvc (
+    token       text PRIMARY KEY,
+    tenant      text NOT NULL,
+    ciphertext  bytea NOT NULL,
+    expires_at  timestamptz NOT NULL
 );

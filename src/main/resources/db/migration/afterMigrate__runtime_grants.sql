@@ -52,6 +52,8 @@ BEGIN
             ('capture_webhook',       'SELECT, INSERT, UPDATE'),
             ('capture_event',         'SELECT, INSERT'),
             ('connector_transaction', 'SELECT, INSERT'),
+            ('capture_entry',         'SELECT, INSERT, UPDATE, DELETE'),
+            ('transient_cvc',         'SELECT, INSERT, DELETE'),
             ('flyway_schema_history', 'SELECT')
         ) AS g (tbl, privileges)
     LOOP

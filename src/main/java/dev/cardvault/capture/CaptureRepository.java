@@ -24,7 +24,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class CaptureRepository {
 
     private static final String COLUMNS = "id, tenant, created_by, channel, state, allowed_origins, format, deterministic, metadata, "
-            + "locale, secret_hash, expires_at, created_at, completed_at, token, brand, last4, exp_month, exp_year, callback_url, fields, entry, entry_data_key, key_seq, recording_control_url, recording_paused_at";
+            + "locale, secret_hash, expires_at, created_at, completed_at, token, brand, last4, exp_month, exp_year, callback_url, fields, key_seq, recording_control_url, recording_paused_at";
 
     @Inject
     Pool pool;
@@ -45,22 +45,23 @@ public class CaptureRepository {
     }
 
     Uni<Optional<CaptureSession>> find(String id) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM capture_session WHERE id = $1").execute(Tuple.of(id))
+        return pool.preparedQuery("SELECT " + COLUMNS + ", (SELECT entry FROM capture_entry WHERE session_id = $1) AS entry "
+                + "FROM capture_session WHERE id = $1").execute(Tuple.of(id))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(session(rows.iterator().next())));
     }
 
     /** OPEN (or SUBMITTING) and past its expiry → EXPIRED; true when this call did it. */
     Uni<Boolean> expire(SqlClient tx, String id) {
-        return tx.preparedQuery("UPDATE capture_session SET state = 'EXPIRED', entry = NULL WHERE id = $1 "
+        return tx.preparedQuery("UPDATE capture_session SET state = 'EXPIRED' WHERE id = $1 "
                 + "AND state IN ('OPEN', 'SUBMITTING') AND expires_at <= now()").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1)
-                .flatMap(done -> done ? addEvent(tx, id, "expired", new JsonObject()).flatMap(x -> resumeRecording(tx, id)).replaceWith(true)
+                .flatMap(done -> done ? addEvent(tx, id, "expired", new JsonObject()).flatMap(x -> ended(tx, id)).replaceWith(true)
                         : Uni.createFrom().item(false));
     }
 
     Uni<Boolean> cancel(SqlClient tx, String id) {
-        return tx.preparedQuery("UPDATE capture_session SET state = 'CANCELLED', completed_at = now(), entry = NULL WHERE id = $1 "
+        return tx.preparedQuery("UPDATE capture_session SET state = 'CANCELLED', completed_at = now() WHERE id = $1 "
                 + "AND state = 'OPEN' AND expires_at > now()").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1)
-                .flatMap(done -> done ? addEvent(tx, id, "cancelled", new JsonObject()).flatMap(x -> resumeRecording(tx, id)).replaceWith(true)
+                .flatMap(done -> done ? addEvent(tx, id, "cancelled", new JsonObject()).flatMap(x -> ended(tx, id)).replaceWith(true)
                         : Uni.createFrom().item(false));
     }
 
@@ -72,9 +73,9 @@ public class CaptureRepository {
 
     /** A phone entry that could not be stored ends the session: the customer keys again in a new one. */
     Uni<Void> failSubmitting(String id) {
-        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE capture_session SET state = 'FAILED', entry = NULL WHERE id = $1 "
+        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE capture_session SET state = 'FAILED' WHERE id = $1 "
                 + "AND state = 'SUBMITTING'").execute(Tuple.of(id)).flatMap(rows -> rows.rowCount() == 1
-                        ? addEvent(tx, id, "failed", new JsonObject().put("reason", "not-stored")).flatMap(x -> resumeRecording(tx, id))
+                        ? addEvent(tx, id, "failed", new JsonObject().put("reason", "not-stored")).flatMap(x -> ended(tx, id))
                         : Uni.createFrom().voidItem()));
     }
 
@@ -86,19 +87,22 @@ public class CaptureRepository {
 
     Uni<Boolean> complete(SqlClient tx, String id, String token, String brand, String last4, int expMonth, int expYear) {
         return tx.preparedQuery("UPDATE capture_session SET state = 'COMPLETED', completed_at = now(), token = $2, brand = $3, "
-                + "last4 = $4, exp_month = $5, exp_year = $6, entry = NULL WHERE id = $1 AND state = 'SUBMITTING'")
+                + "last4 = $4, exp_month = $5, exp_year = $6 WHERE id = $1 AND state = 'SUBMITTING'")
                 .execute(Tuple.from(new Object[] { id, token, brand, last4, (short) expMonth, (short) expYear }))
                 .map(rows -> rows.rowCount() == 1)
                 .flatMap(done -> done ? addEvent(tx, id, "completed", new JsonObject().put("token", token).put("brand", brand)
-                        .put("last4", last4).put("expMonth", expMonth).put("expYear", expYear)).flatMap(x -> resumeRecording(tx, id))
+                        .put("last4", last4).put("expMonth", expMonth).put("expYear", expYear)).flatMap(x -> ended(tx, id))
                         .replaceWith(true) : Uni.createFrom().item(false));
     }
 
-    /** After a session ended in any state: the recorder it paused is told to resume (delivered and retried like a webhook). */
-    Uni<Void> resumeRecording(SqlClient tx, String id) {
-        return tx.preparedQuery("INSERT INTO capture_webhook (session_id, kind, tenant, url, body, state) SELECT id, 'resume', tenant, "
+    /**
+     * After a session ended in any state: its keyed digits are dropped, and the recorder it paused is
+     * told to resume (delivered and retried like a webhook).
+     */
+    Uni<Void> ended(SqlClient tx, String id) {
+        return dropEntry(tx, id).flatMap(x -> tx.preparedQuery("INSERT INTO capture_webhook (session_id, kind, tenant, url, body, state) SELECT id, 'resume', tenant, "
                 + "recording_control_url, json_build_object('sessionId', id, 'action', 'RESUME')::text, 'PENDING' FROM capture_session "
-                + "WHERE id = $1 AND recording_paused_at IS NOT NULL ON CONFLICT DO NOTHING").execute(Tuple.of(id)).replaceWithVoid();
+                + "WHERE id = $1 AND recording_paused_at IS NOT NULL ON CONFLICT DO NOTHING").execute(Tuple.of(id)).replaceWithVoid());
     }
 
     Uni<Boolean> markPaused(SqlClient tx, String id) {
@@ -141,11 +145,20 @@ public class CaptureRepository {
      */
     Uni<Boolean> saveEntry(SqlClient tx, String id, long previousSeq, long seq, byte[] entry, Long dataKey, int fieldIndex,
             int digitsEntered, int attempt, String state) {
-        return tx.preparedQuery("UPDATE capture_session SET entry = $4, entry_data_key = $5, key_seq = $3, field_index = $6, "
-                + "digits_entered = $7, attempt = $8, state = $9 WHERE id = $1 AND key_seq = $2 AND state = 'OPEN' AND expires_at > now()")
-                .execute(Tuple.from(new Object[] { id, previousSeq, seq, entry == null ? null : io.vertx.core.buffer.Buffer.buffer(entry),
-                        dataKey, fieldIndex, digitsEntered, attempt, state }))
-                .map(rows -> rows.rowCount() == 1);
+        return tx.preparedQuery("UPDATE capture_session SET key_seq = $3, field_index = $4, "
+                + "digits_entered = $5, attempt = $6, state = $7 WHERE id = $1 AND key_seq = $2 AND state = 'OPEN' AND expires_at > now()")
+                .execute(Tuple.from(new Object[] { id, previousSeq, seq, fieldIndex, digitsEntered, attempt, state }))
+                .map(rows -> rows.rowCount() == 1)
+                .flatMap(saved -> !saved ? Uni.createFrom().item(false) : (entry == null ? dropEntry(tx, id)
+                        : tx.preparedQuery("INSERT INTO capture_entry (session_id, entry) VALUES ($1, $2) "
+                                + "ON CONFLICT (session_id) DO UPDATE SET entry = excluded.entry")
+                                .execute(Tuple.of(id, io.vertx.core.buffer.Buffer.buffer(entry))).replaceWithVoid())
+                        .replaceWith(true));
+    }
+
+    /** The keyed digits are gone with the entry (the session ended, or nothing is pending). */
+    Uni<Void> dropEntry(SqlClient tx, String id) {
+        return tx.preparedQuery("DELETE FROM capture_entry WHERE session_id = $1").execute(Tuple.of(id)).replaceWithVoid();
     }
 
     /** A delivery to make, in the completion's transaction. */
@@ -201,7 +214,7 @@ public class CaptureRepository {
                 r.getValue("exp_month") == null ? null : r.getInteger("exp_month"),
                 r.getValue("exp_year") == null ? null : r.getInteger("exp_year"), r.getString("callback_url"),
                 Arrays.asList(r.getArrayOfStrings("fields")), r.getBuffer("entry") == null ? null : r.getBuffer("entry").getBytes(),
-                r.getLong("entry_data_key"), r.getLong("key_seq"), r.getString("recording_control_url"),
+                null, r.getLong("key_seq"), r.getString("recording_control_url"),
                 instant(r.getOffsetDateTime("recording_paused_at")));
     }
 

@@ -95,14 +95,19 @@ public class CaptureService {
         // A phone session needs no frame origin unless the agent's widget shows its progress.
         List<String> origins = phone && (r.allowedOrigins() == null || r.allowedOrigins().isEmpty()) ? List.of()
                 : origins(r.allowedOrigins(), v);
-        List<String> fields = r.fields() == null ? List.of("pan", "expiry") : r.fields();
+        boolean cvc = Boolean.TRUE.equals(r.collectCvc());
+        List<String> fields = new java.util.ArrayList<>(r.fields() == null ? List.of("pan", "expiry") : r.fields());
         if (!phone && r.fields() != null) {
             v.add(new Violation("fields", "is for PHONE sessions (the frame always asks for the number and expiry)"));
         } else if (!fields.equals(List.of("pan", "expiry"))) {
-            v.add(new Violation("fields", "must be [\"pan\", \"expiry\"] (the default): a token needs the number and the expiry"));
+            v.add(new Violation("fields", "must be [\"pan\", \"expiry\"] (the default): a token needs the number and the expiry; "
+                    + "collectCvc adds the security code"));
         }
-        if (Boolean.TRUE.equals(r.collectCvc())) {
-            v.add(new Violation("collectCvc", "is not available yet: security codes are not collected"));
+        if (cvc && !phone) {
+            v.add(new Violation("collectCvc", "is for PHONE sessions"));
+        }
+        if (cvc) {
+            fields.add("cvc"); // keyed last, kept only until the authorisation (transient_cvc)
         }
         if (r.recordingControlUrl() != null && (!phone || !callbacks.allows(who.tenant(), r.recordingControlUrl()))) {
             v.add(new Violation("recordingControlUrl", "is for PHONE sessions, and must start with one of the callback URLs the "

@@ -39,6 +39,7 @@ final class KeyEntry {
     private final StringBuilder current = new StringBuilder();
     private String pan;
     private String expiry;
+    private String cvc;
     private Boolean lastValid;
 
     KeyEntry(List<String> fields) {
@@ -70,13 +71,17 @@ final class KeyEntry {
 
     private Outcome endField(YearMonth now) {
         String field = fields.get(fieldIndex);
-        boolean valid = "pan".equals(field) ? validPan() : validExpiry(now);
+        boolean valid = switch (field) {
+            case "pan" -> validPan();
+            case "expiry" -> validExpiry(now);
+            default -> validCvc();
+        };
         lastValid = valid;
         if (valid) {
-            if ("pan".equals(field)) {
-                pan = current.toString();
-            } else {
-                expiry = current.toString();
+            switch (field) {
+                case "pan" -> pan = current.toString();
+                case "expiry" -> expiry = current.toString();
+                default -> cvc = current.toString();
             }
             wipe(current);
             fieldIndex++;
@@ -98,6 +103,12 @@ final class KeyEntry {
         } catch (InvalidRequest e) {
             return false;
         }
+    }
+
+    /** Four digits for American Express, three for every other brand. */
+    private boolean validCvc() {
+        int length = pan != null && Brand.detect(pan) == Brand.AMEX ? 4 : 3;
+        return current.length() == length;
     }
 
     private boolean validExpiry(YearMonth now) {
@@ -135,6 +146,11 @@ final class KeyEntry {
         return 2000 + Integer.parseInt(expiry, 2, 4, 10);
     }
 
+    /** The security code keyed, when the session collects one (null otherwise). */
+    String cvc() {
+        return cvc;
+    }
+
     int fieldIndex() {
         return fieldIndex;
     }
@@ -142,14 +158,14 @@ final class KeyEntry {
     /** The stored form (to be encrypted): version, field, attempt, last validity, the fields so far, the current one. */
     byte[] encode() {
         String s = "1|" + fieldIndex + "|" + attempt + "|" + (lastValid == null ? "-" : lastValid ? "y" : "n") + "|"
-                + (pan == null ? "" : pan) + "|" + (expiry == null ? "" : expiry) + "|" + current;
+                + (pan == null ? "" : pan) + "|" + (expiry == null ? "" : expiry) + "|" + (cvc == null ? "" : cvc) + "|" + current;
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     static KeyEntry decode(List<String> fields, byte[] plain) {
         String[] p = new String(plain, StandardCharsets.US_ASCII).split("\\|", -1);
         Arrays.fill(plain, (byte) 0);
-        if (p.length != 7 || !"1".equals(p[0])) {
+        if (p.length != 8 || !"1".equals(p[0])) {
             throw new IllegalStateException("unreadable phone entry");
         }
         KeyEntry e = new KeyEntry(fields);
@@ -158,7 +174,8 @@ final class KeyEntry {
         e.lastValid = "-".equals(p[3]) ? null : "y".equals(p[3]);
         e.pan = p[4].isEmpty() ? null : p[4];
         e.expiry = p[5].isEmpty() ? null : p[5];
-        e.current.append(p[6]);
+        e.cvc = p[6].isEmpty() ? null : p[6];
+        e.current.append(p[7]);
         return e;
     }
 
@@ -166,6 +183,7 @@ final class KeyEntry {
         wipe(current);
         pan = null;
         expiry = null;
+        cvc = null;
     }
 
     private static void wipe(StringBuilder b) {

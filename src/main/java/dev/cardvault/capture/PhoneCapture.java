@@ -63,6 +63,9 @@ public class PhoneCapture {
     @Inject
     Callbacks callbacks;
 
+    @Inject
+    dev.cardvault.tokens.TransientCvc transientCvc;
+
     Clock clock = Clock.systemUTC();
 
     /** The answer to a chunk: where the entry stands, never a digit. */
@@ -145,7 +148,7 @@ public class PhoneCapture {
                     if (outcome == KeyEntry.Outcome.FAILED) {
                         events = events.flatMap(x -> repository.addEvent(tx, s.id(), "failed",
                                 new JsonObject().put("field", last.field()).put("attempts", KeyEntry.MAX_ATTEMPTS)))
-                                .flatMap(x -> repository.resumeRecording(tx, s.id()));
+                                .flatMap(x -> repository.ended(tx, s.id()));
                     }
                     return events.replaceWith(saved);
                 }), saved -> outcome == KeyEntry.Outcome.FAILED
@@ -166,6 +169,7 @@ public class PhoneCapture {
         card.pan = entry.pan();
         card.expMonth = entry.expMonth();
         card.expYear = entry.expYear();
+        String cvc = entry.cvc();
         entry.wipe();
         card.format = s.format();
         card.deterministic = s.deterministic();
@@ -175,6 +179,8 @@ public class PhoneCapture {
         TokenizeCommand cmd = TokenizeCommand.validate(card, clock);
         card.pan = null;
         return tokens.tokenize(agent, cmd, audited)
+                // The security code, if collected, is kept (encrypted, unlogged, short-lived) before the agent hears "completed".
+                .call(t -> cvc == null ? Uni.createFrom().voidItem() : transientCvc.keep(s.tenant(), t.view().token(), cvc))
                 .onFailure().call(e -> repository.failSubmitting(s.id()))
                 .flatMap(t -> audit.recordAtomically(tx -> repository.complete(tx, s.id(), t.view().token(), t.view().brand(),
                         t.view().last4(), t.view().expMonth(), t.view().expYear()).flatMap(done -> done && s.callbackUrl() != null

@@ -54,13 +54,20 @@ public class RevealService {
     public record Item(String token, RevealView card) {
     }
 
+    @Inject
+    TransientCvc transientCvc;
+
     public Uni<RevealView> reveal(AuditContext who, String token, String purpose) {
-        return revealAll(who, List.of(token), purpose).map(items -> {
+        return revealAll(who, List.of(token), purpose).flatMap(items -> {
             RevealView card = items.get(0).card();
             if (card == null) {
                 throw new TokenNotFoundException();
             }
-            return card;
+            if (!TransientCvc.PURPOSE.equals(purpose)) {
+                return Uni.createFrom().item(card);
+            }
+            // A security code kept for this authorisation goes with the card, once.
+            return transientCvc.takeOnce(who, who.tenant(), token).map(cvc -> cvc.map(card::withCvc).orElse(card));
         });
     }
 

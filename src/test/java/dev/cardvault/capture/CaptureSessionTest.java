@@ -64,8 +64,8 @@ class CaptureSessionTest {
         open(agent, session(DESK).put("channel", "FAX")).then().statusCode(422).body("errors[0].field", equalTo("channel"));
         open(agent, session(DESK).put("fields", new JsonArray().add("pan"))).then().statusCode(422)
                 .body("errors[0].field", equalTo("fields")); // fields are for PHONE sessions
-        open(agent, session(DESK).put("channel", "PHONE").put("collectCvc", true)).then().statusCode(422)
-                .body("errors[0].field", equalTo("collectCvc")); // not collected (yet): refused, never ignored
+        open(agent, session(DESK).put("collectCvc", true)).then().statusCode(422)
+                .body("errors[0].field", equalTo("collectCvc")); // security codes are keyed on the phone only
         open(agent, session(DESK).put("locale", "fr")).then().statusCode(422).body("errors[0].field", equalTo("locale"));
         open(agent, session(DESK).put("format", "PLAIN")).then().statusCode(422).body("errors[0].field", equalTo("format"));
         open(Api.bearer("billing", "cap-a", "detokenizer"), session(DESK)).then().statusCode(403);

@@ -100,7 +100,7 @@ class PhoneCaptureTest {
                 .extract().path("pan");
         assertTrue(pan.equals(revealed), "the keyed card does not reveal"); // no card number in failure output
         assertEquals(1, Db.scalar("SELECT count(*) FROM token WHERE tenant = 'ph-a'"));
-        assertEquals(0, Db.scalar("SELECT count(*) FROM capture_session WHERE id = ? AND entry IS NOT NULL", id),
+        assertEquals(0, Db.scalar("SELECT count(*) FROM capture_entry WHERE session_id = ?", id),
                 "the entry outlived the capture");
         assertNoCard(pan);
     }
@@ -122,7 +122,7 @@ class PhoneCaptureTest {
         Thread.sleep(1200);
         keys("ph-b", expiring, "1111", 2).then().statusCode(409);
         given().header("Authorization", Api.agent("ph-b")).get("/v1/capture-sessions/" + expiring).then().body("state", equalTo("EXPIRED"));
-        assertEquals(0, Db.scalar("SELECT count(*) FROM capture_session WHERE id = ? AND entry IS NOT NULL", expiring));
+        assertEquals(0, Db.scalar("SELECT count(*) FROM capture_entry WHERE session_id = ?", expiring));
         assertEquals(0, Db.scalar("SELECT count(*) FROM token WHERE tenant = 'ph-b'"));
     }
 
@@ -226,5 +226,52 @@ class PhoneCaptureTest {
         } finally {
             recorder.stop(0);
         }
+    }
+
+    @jakarta.inject.Inject
+    dev.cardvault.tokens.TransientCvc transientCvc;
+
+    private String cvcSession(String tenant) {
+        return given().header("Authorization", Api.agent(tenant)).contentType("application/json")
+                .body(new JsonObject().put("channel", "PHONE").put("collectCvc", true).encode()).post("/v1/capture-sessions")
+                .then().statusCode(201).extract().path("id");
+    }
+
+    @Test
+    void aCollectedSecurityCode_isRevealedOnceForAnAuthorisation_andGoneAfterItsTtl() throws Exception {
+        String id = cvcSession("ph-cvc");
+        String pan = TestCards.randomVisa();
+        keys("ph-cvc", id, pan + "#", 1).then().statusCode(200).body("progress.field", equalTo("expiry"));
+        keys("ph-cvc", id, expiry() + "#", 2).then().statusCode(200).body("progress.field", equalTo("cvc"));
+        keys("ph-cvc", id, "98#", 3).then().statusCode(200).body("progress.valid", equalTo(false)).body("progress.attempt", equalTo(2));
+        String token = keys("ph-cvc", id, "987#", 4).then().statusCode(200).body("state", equalTo("COMPLETED")).extract().path("token");
+        assertFalse(String.join("\n", answers).contains("\"987\""), "the security code was echoed");
+        assertEquals(1, Db.scalar("SELECT count(*) FROM transient_cvc WHERE token = ?", token));
+        assertEquals(2, Db.scalar("SELECT count(*) FROM pg_class WHERE relname IN ('transient_cvc', 'capture_entry') AND relpersistence = 'u'"),
+                "the security code and keyed digits must live in UNLOGGED tables (never in the WAL)");
+
+        String billing = Api.bearer("billing", "ph-cvc", "detokenizer");
+        Api.reveal(billing, token, "REFUND").then().statusCode(200).body("cvc", nullValue()); // not for another purpose
+        Api.reveal(billing, token, "PAYMENT_AUTHORIZATION").then().statusCode(200).body("cvc", equalTo("987"));
+        Api.reveal(billing, token, "PAYMENT_AUTHORIZATION").then().statusCode(200).body("cvc", nullValue()); // once
+        assertEquals(0, Db.scalar("SELECT count(*) FROM transient_cvc WHERE token = ?", token));
+        assertTrue(AuditTrail.events("type=SAD_DESTROYED&token=" + token).stream()
+                .anyMatch(e -> String.valueOf(e.get("detail")).contains("reason=revealed-once")));
+
+        String other = cvcSession("ph-cvc");
+        keys("ph-cvc", other, TestCards.randomVisa() + "#" + expiry() + "#321#", 1).then().statusCode(200)
+                .body("state", equalTo("COMPLETED"));
+        String otherToken = given().header("Authorization", Api.agent("ph-cvc")).get("/v1/capture-sessions/" + other).then()
+                .extract().path("result.token");
+        try (var c = Db.superuser(); var st = c.prepareStatement("UPDATE transient_cvc SET expires_at = now() - interval '1 second' "
+                + "WHERE token = ?")) {
+            st.setString(1, otherToken);
+            st.executeUpdate();
+        }
+        assertTrue(transientCvc.destroyExpired().await().atMost(Duration.ofSeconds(30)) >= 1);
+        Api.reveal(billing, otherToken, "PAYMENT_AUTHORIZATION").then().statusCode(200).body("cvc", nullValue());
+        assertTrue(AuditTrail.events("type=SAD_DESTROYED&token=" + otherToken).stream()
+                .anyMatch(e -> String.valueOf(e.get("detail")).contains("reason=ttl")));
+        assertNoCard(pan);
     }
 }

@@ -146,7 +146,9 @@ class RuntimeRoleTest {
                 Map.entry("capture_session", "SELECT, INSERT, UPDATE"),
                 Map.entry("capture_webhook", "SELECT, INSERT, UPDATE"),
                 Map.entry("capture_event", "SELECT, INSERT"),
-                Map.entry("connector_transaction", "SELECT, INSERT"));
+                Map.entry("connector_transaction", "SELECT, INSERT"),
+                Map.entry("capture_entry", "SELECT, INSERT, UPDATE, DELETE"),
+                Map.entry("transient_cvc", "SELECT, INSERT, DELETE"));
         try (Connection c = Db.connect()) {
             for (var table : expected.entrySet()) {
                 if (!bool(c, "SELECT to_regclass('public." + table.getKey() + "') IS NOT NULL")) {
