@@ -34,18 +34,31 @@
     });
   }
 
-  start.addEventListener('click', function () {
+  var phone = document.getElementById('phone');
+
+  function take(channel) {
     var locale = document.getElementById('locale').value;
     start.disabled = true;
+    phone.disabled = true;
+    document.getElementById('phone-hint').hidden = true;
     if (widget) {
       widget.destroy();
     }
     fetch('/demo/config').then(json).then(function (config) {
       return loadScript(config.vault).then(function () {
-        return fetch('/demo/api/sessions?locale=' + locale, { method: 'POST' }).then(json);
+        return fetch('/demo/api/sessions?locale=' + locale + '&channel=' + channel, { method: 'POST' }).then(json)
+          .then(function (session) {
+            session.vault = config.vault;
+            return session;
+          });
       });
     }).then(function (session) {
-      note('backend opened capture session ' + session.id + ' (expires ' + session.expiresAt + ')');
+      note('backend opened ' + channel + ' capture session ' + session.id + ' (expires ' + session.expiresAt + ')');
+      if (channel === 'PHONE') {
+        document.getElementById('phone-command').textContent = 'keys-dev/phone-sim.sh --tenant demo --vault ' + session.vault
+          + ' --session ' + session.id + ' --card <a test card number> --expiry MMYY';
+        document.getElementById('phone-hint').hidden = false;
+      }
       widget = CardVault.mount(document.getElementById('payment'), {
         sessionId: session.id,
         clientSecret: session.clientSecret,
@@ -64,15 +77,20 @@
           fetch('/demo/api/sessions/' + session.id).then(json).then(function (s) {
             note('backend check: session ' + s.state + ', token ' + (s.result ? s.result.token : '-'));
             start.disabled = false;
+            phone.disabled = false;
           });
         }
       });
-      submit.disabled = false;
+      submit.disabled = channel !== 'WEB';
     }).catch(function (e) {
       note('failed: ' + e.message);
       start.disabled = false;
+      phone.disabled = false;
     });
-  });
+  }
+
+  start.addEventListener('click', function () { take('WEB'); });
+  phone.addEventListener('click', function () { take('PHONE'); });
 
   submit.addEventListener('click', function () {
     if (widget) {

@@ -137,7 +137,8 @@ public class AgentDesktopDemo {
 
     /** The desktop's backend: opens a capture session for this page's origin, server to server, with its own JWT. */
     private void openSession(RoutingContext ctx, PrivateKey signing) {
-        JsonObject body = new JsonObject().put("channel", "WEB").put("allowedOrigins", new JsonArray().add(demoOrigin()))
+        String channel = "PHONE".equals(ctx.request().getParam("channel")) ? "PHONE" : "WEB";
+        JsonObject body = new JsonObject().put("channel", channel).put("allowedOrigins", new JsonArray().add(demoOrigin()))
                 .put("locale", "it".equals(ctx.request().getParam("locale")) ? "it" : "en")
                 .put("metadata", new JsonObject().put("orderRef", "DEMO-" + (System.currentTimeMillis() % 100000)));
         call(ctx, HttpRequest.newBuilder(URI.create(vaultOrigin() + "/v1/capture-sessions"))

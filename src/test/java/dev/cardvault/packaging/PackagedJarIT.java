@@ -488,6 +488,25 @@ class PackagedJarIT {
             java.io.File shot = ((org.openqa.selenium.TakesScreenshot) driver).getScreenshotAs(org.openqa.selenium.OutputType.FILE);
             Files.createDirectories(Path.of("target", "widget-screenshots"));
             Files.copy(shot.toPath(), Path.of("target", "widget-screenshots", "demo.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+            // A phone payment: the agent's browser shows the progress while the customer keys (here, this test as the IVR).
+            driver.findElement(org.openqa.selenium.By.id("phone")).click();
+            wait.until(d -> d.findElement(org.openqa.selenium.By.id("phone-command")).getText().contains("--session cs_"));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("--session (cs_[0-9a-f]+)")
+                    .matcher(driver.findElement(org.openqa.selenium.By.id("phone-command")).getText());
+            assertTrue(m.find());
+            String session = m.group(1);
+            String ivr = TestJwt.as("ivr").roles("telephony").tenant("demo").bearer();
+            String phonePan = dev.cardvault.testsupport.TestCards.randomVisa();
+            HttpApi vaultApi = HttpApi.at(port);
+            vaultApi.json("POST", "/v1/capture-sessions/" + session + "/keys", ivr, "{\"keys\":\"" + phonePan + "#\",\"seq\":1}", 200);
+            vaultApi.json("POST", "/v1/capture-sessions/" + session + "/keys", ivr,
+                    "{\"keys\":\"12" + ((java.time.Year.now().getValue() + 2) % 100) + "#\",\"seq\":2}", 200);
+            wait.until(d -> d.findElement(org.openqa.selenium.By.id("log")).getText().split("backend check: session COMPLETED").length > 2);
+            String phonePage = driver.getPageSource();
+            assertFalse(phonePage.contains(phonePan) || phonePage.contains(phonePan.substring(0, 12)), "the demo desktop saw the keyed card");
+            shot = ((org.openqa.selenium.TakesScreenshot) driver).getScreenshotAs(org.openqa.selenium.OutputType.FILE);
+            Files.copy(shot.toPath(), Path.of("target", "widget-screenshots", "demo-phone.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } finally {
             driver.quit();
         }
