@@ -53,7 +53,7 @@ BEGIN
             ('capture_event',         'SELECT, INSERT'),
             ('connector_transaction', 'SELECT, INSERT'),
             ('capture_entry',         'SELECT, INSERT, UPDATE, DELETE'),
-            ('transient_cvc',         'SELECT, INSERT, DELETE'),
+            ('transient_cvc',         'SELECT, INSERT, UPDATE, DELETE'),
             ('flyway_schema_history', 'SELECT')
         ) AS g (tbl, privileges)
     LOOP

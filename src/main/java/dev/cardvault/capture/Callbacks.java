@@ -87,9 +87,36 @@ public class Callbacks {
         if (u.getRawUserInfo() != null || !(scheme.equals("https") || (scheme.equals("http") && local))) {
             return false;
         }
+        String path = u.getRawPath() == null ? "" : u.getRawPath();
+        if (path.contains("/../") || path.endsWith("/..") || path.contains("/./") || path.contains("%2e") || path.contains("%2E")) {
+            return false; // no dot segments: the path is compared as written
+        }
         return allowlists.computeIfAbsent(tenant, t -> ConfigProvider.getConfig()
                 .getOptionalValues(ALLOWLIST + t, String.class).orElse(List.of())).stream()
-                .anyMatch(prefix -> !prefix.isBlank() && url.startsWith(prefix.strip()));
+                .anyMatch(prefix -> matches(prefix.strip(), scheme, host, u.getPort(), path));
+    }
+
+    /**
+     * Scheme, host and port exactly as the allowed prefix names them ({@code :*} for any port, for
+     * development), and the path under the prefix's path on a segment boundary: a prefix never lets
+     * {@code crm.acme.example.evil.net} or {@code /hooks-other} through.
+     */
+    static boolean matches(String prefix, String scheme, String host, int port, String path) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(https?)://([^/:]+)(?::(\\*|[0-9]{1,5}))?(/.*)?$").matcher(prefix);
+        if (!m.matches() || !m.group(1).equalsIgnoreCase(scheme) || !m.group(2).equalsIgnoreCase(host)) {
+            return false;
+        }
+        int defaultPort = "https".equals(scheme) ? 443 : 80;
+        int actual = port == -1 ? defaultPort : port;
+        if (!"*".equals(m.group(3))) {
+            int allowed = m.group(3) == null ? defaultPort : Integer.parseInt(m.group(3));
+            if (allowed != actual) {
+                return false;
+            }
+        }
+        String base = m.group(4) == null ? "/" : m.group(4);
+        String under = path.isEmpty() ? "/" : path;
+        return base.endsWith("/") ? under.startsWith(base) : under.equals(base) || under.startsWith(base + "/");
     }
 
     /** What the CRM gets: the session and its token view. */

@@ -52,8 +52,9 @@ public class CaptureRepository {
 
     /** OPEN (or SUBMITTING) and past its expiry → EXPIRED; true when this call did it. */
     Uni<Boolean> expire(SqlClient tx, String id) {
+        // Not a SUBMITTING one: its card is being stored right now, and completes or fails on its own.
         return tx.preparedQuery("UPDATE capture_session SET state = 'EXPIRED' WHERE id = $1 "
-                + "AND state IN ('OPEN', 'SUBMITTING') AND expires_at <= now()").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1)
+                + "AND state = 'OPEN' AND expires_at <= now()").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1)
                 .flatMap(done -> done ? addEvent(tx, id, "expired", new JsonObject()).flatMap(x -> ended(tx, id)).replaceWith(true)
                         : Uni.createFrom().item(false));
     }
@@ -77,6 +78,19 @@ public class CaptureRepository {
                 + "AND state = 'SUBMITTING'").execute(Tuple.of(id)).flatMap(rows -> rows.rowCount() == 1
                         ? addEvent(tx, id, "failed", new JsonObject().put("reason", "not-stored")).flatMap(x -> ended(tx, id))
                         : Uni.createFrom().voidItem()));
+    }
+
+    /** Submissions that never finished (the instance storing the card died): failed, two minutes past their expiry. */
+    Uni<Void> failStuckSubmissions() {
+        return pool.query("SELECT id FROM capture_session WHERE state = 'SUBMITTING' AND expires_at <= now() - interval '2 minutes'")
+                .execute().flatMap(rows -> {
+                    Uni<Void> all = Uni.createFrom().voidItem();
+                    for (var r : rows) {
+                        String id = r.getString("id");
+                        all = all.flatMap(v -> failSubmitting(id));
+                    }
+                    return all;
+                });
     }
 
     /** A submission that stored nothing gives the session back. */
@@ -112,7 +126,7 @@ public class CaptureRepository {
 
     /** Open sessions past their expiry, oldest first. */
     Uni<List<String>> overdue(int limit) {
-        return pool.preparedQuery("SELECT id FROM capture_session WHERE state IN ('OPEN', 'SUBMITTING') AND expires_at <= now() "
+        return pool.preparedQuery("SELECT id FROM capture_session WHERE state = 'OPEN' AND expires_at <= now() "
                 + "ORDER BY expires_at LIMIT $1").execute(Tuple.of(limit)).map(rows -> {
                     List<String> out = new java.util.ArrayList<>();
                     rows.forEach(r -> out.add(r.getString("id")));

@@ -180,7 +180,7 @@ public class CaptureService {
                 all = all.flatMap(v -> expireIfDue(id));
             }
             return all;
-        }).onFailure().recoverWithNull();
+        }).flatMap(v -> repository.failStuckSubmissions()).onFailure().recoverWithNull();
     }
 
     /** Records the expiry of an open session past its time (for a stream nobody else touches). */
@@ -208,6 +208,9 @@ public class CaptureService {
         return find(id).flatMap(s -> {
             if (clientSecret == null || !MessageDigest.isEqual(hash(clientSecret), s.secretHash())) {
                 throw new CaptureRefused(CaptureRefused.Reason.WRONG_SECRET, "The client secret does not open this session.");
+            }
+            if (!"WEB".equals(s.channel())) {
+                throw CaptureRefused.notFound(); // a PHONE session's card is keyed on the phone, never typed into a page
             }
             if (!CaptureSession.OPEN.equals(s.stateAt(clock.instant()))) {
                 throw closed(s);

@@ -20,8 +20,10 @@ public record CaptureSession(String id, String tenant, String createdBy, String 
 
     /** The state as a caller sees it: an open session past its expiry reads EXPIRED. */
     public String stateAt(Instant now) {
-        boolean open = OPEN.equals(state) || SUBMITTING.equals(state);
-        return open && !now.isBefore(expiresAt) ? EXPIRED : SUBMITTING.equals(state) ? OPEN : state;
+        if (SUBMITTING.equals(state)) {
+            return OPEN; // a card is being stored: it completes or fails, whatever the clock says
+        }
+        return OPEN.equals(state) && !now.isBefore(expiresAt) ? EXPIRED : state;
     }
 
     @Override

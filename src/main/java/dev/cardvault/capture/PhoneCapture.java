@@ -176,8 +176,15 @@ public class PhoneCapture {
         card.metadata = s.metadata();
         Caller agent = new Caller(s.createdBy(), s.tenant(), Set.of(Roles.TOKENIZER));
         AuditContext audited = auditContexts.current(agent);
-        TokenizeCommand cmd = TokenizeCommand.validate(card, clock);
-        card.pan = null;
+        TokenizeCommand cmd;
+        try {
+            cmd = TokenizeCommand.validate(card, clock);
+        } catch (InvalidRequest e) {
+            // e.g. a short card number that the session's token format cannot hold: the session fails, nothing is stored.
+            return repository.failSubmitting(s.id()).replaceWith(new KeysResult(CaptureSession.FAILED, seq, last, null));
+        } finally {
+            card.pan = null;
+        }
         return tokens.tokenize(agent, cmd, audited)
                 // The security code, if collected, is kept (encrypted, unlogged, short-lived) before the agent hears "completed".
                 .call(t -> cvc == null ? Uni.createFrom().voidItem() : transientCvc.keep(s.tenant(), t.view().token(), cvc))

@@ -195,7 +195,13 @@ public class Seal {
                     .flatMap(v -> status());
         }
         unsealing = true;
-        return rebuild(who, parts.get(), c);
+        try {
+            return rebuild(who, parts.get(), c);
+        } catch (RuntimeException e) {
+            unsealing = false; // a failure thrown before the Uni: this instance can still be unsealed
+            parts.get().values().forEach(v -> java.util.Arrays.fill(v, (byte) 0));
+            throw e;
+        }
     }
 
     private Uni<SealStatus> rebuild(AuditContext who, Map<Integer, byte[]> parts, SealRepository.Config c) {

@@ -63,7 +63,8 @@ public class TransientCvc {
             }
             byte[] stored = ByteBuffer.allocate(8 + sealed.length).putLong(key.id()).put(sealed).array();
             return pool.preparedQuery("INSERT INTO transient_cvc (token, tenant, ciphertext, expires_at) "
-                    + "VALUES ($1, $2, $3, now() + make_interval(secs => $4)) ON CONFLICT (token) DO NOTHING")
+                    + "VALUES ($1, $2, $3, now() + make_interval(secs => $4)) "
+                    + "ON CONFLICT (token) DO UPDATE SET ciphertext = excluded.ciphertext, expires_at = excluded.expires_at")
                     .execute(Tuple.of(token, tenant, io.vertx.core.buffer.Buffer.buffer(stored), (double) ttl.toSeconds()))
                     .replaceWithVoid();
         });

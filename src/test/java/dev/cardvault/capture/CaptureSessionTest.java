@@ -128,6 +128,9 @@ class CaptureSessionTest {
         given().header("Authorization", agent).post("/v1/capture-sessions/" + id + "/cancel").then().statusCode(409);
         submit(id, secret, card(TestCards.randomVisa())).then().statusCode(409);
 
+        Response phone = open(agent, session(DESK).put("channel", "PHONE"));
+        submit(phone.path("id"), phone.path("clientSecret"), card(TestCards.randomVisa())).then().statusCode(404); // keyed, never typed
+
         Response shortLived = open(agent, session(DESK).put("ttlSeconds", 1));
         String expiring = shortLived.path("id");
         Thread.sleep(1200);

@@ -148,7 +148,7 @@ class RuntimeRoleTest {
                 Map.entry("capture_event", "SELECT, INSERT"),
                 Map.entry("connector_transaction", "SELECT, INSERT"),
                 Map.entry("capture_entry", "SELECT, INSERT, UPDATE, DELETE"),
-                Map.entry("transient_cvc", "SELECT, INSERT, DELETE"));
+                Map.entry("transient_cvc", "SELECT, INSERT, UPDATE, DELETE"));
         try (Connection c = Db.connect()) {
             for (var table : expected.entrySet()) {
                 if (!bool(c, "SELECT to_regclass('public." + table.getKey() + "') IS NOT NULL")) {
