@@ -3,7 +3,6 @@ package dev.cardvault.audit;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
@@ -53,11 +52,7 @@ public final class AuditChain {
 
     /** A fresh SHA-256 digest: event hashes of the first form, checkpoint and export digests. */
     static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing", e);
-        }
+        return dev.cardvault.crypto.Sha256.digest();
     }
 
     private static String micros(Instant at) {

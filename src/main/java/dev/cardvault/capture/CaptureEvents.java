@@ -29,6 +29,13 @@ public class CaptureEvents {
     @Inject
     CaptureRepository repository;
 
+    /** The stream of a session as Server-Sent Events, after the event a reconnecting client names. */
+    Multi<jakarta.ws.rs.sse.OutboundSseEvent> sse(jakarta.ws.rs.sse.Sse sse, CaptureSession s, String lastEventId) {
+        long after = lastEventId != null && lastEventId.matches("^[0-9]{1,9}$") ? Long.parseLong(lastEventId) : 0;
+        return events(s.id(), s.expiresAt(), after).map(e -> sse.newEventBuilder().id(Long.toString(e.seq())).name(e.type())
+                .mediaType(jakarta.ws.rs.core.MediaType.APPLICATION_JSON_TYPE).data(String.class, e.data().encode()).build());
+    }
+
     /** The session whose stream the agent asks for: the creating agent's only. */
     Uni<CaptureSession> open(Caller agent, String id) {
         return sessions.find(agent, id).map(s -> {

@@ -154,16 +154,10 @@ public class CaptureResource {
             + "expired, which ends the stream. Reconnect with Last-Event-ID to resume. Never more than masked data.")
     public io.smallrye.mutiny.Multi<jakarta.ws.rs.sse.OutboundSseEvent> captureEvents(@PathParam("id") String id,
             @jakarta.ws.rs.HeaderParam("Last-Event-ID") String lastEventId, @jakarta.ws.rs.core.Context jakarta.ws.rs.sse.Sse sse) {
-        long after = 0;
-        if (lastEventId != null && lastEventId.matches("^[0-9]{1,9}$")) {
-            after = Long.parseLong(lastEventId);
-        }
         // Checked before the stream starts (on a worker thread, once per connection), so that a refusal is
         // still a problem+json answer and not a broken stream.
         CaptureSession session = stream.open(caller.get(), id).await().atMost(java.time.Duration.ofSeconds(10));
-        return stream.events(session.id(), session.expiresAt(), after).map(e -> sse.newEventBuilder()
-                .id(Long.toString(e.seq())).name(e.type()).mediaType(MediaType.APPLICATION_JSON_TYPE)
-                .data(String.class, e.data().encode()).build());
+        return stream.sse(sse, session, lastEventId);
     }
 
     static SessionView view(CaptureSession s) {

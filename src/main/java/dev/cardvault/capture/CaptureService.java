@@ -2,9 +2,7 @@ package dev.cardvault.capture;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -205,10 +203,7 @@ public class CaptureService {
      * request, stored under the session's tenant, and the session completed. One card per session.
      */
     public Uni<Captured> submit(String id, String clientSecret, TokenizeRequest card) {
-        return find(id).flatMap(s -> {
-            if (clientSecret == null || !MessageDigest.isEqual(hash(clientSecret), s.secretHash())) {
-                throw new CaptureRefused(CaptureRefused.Reason.WRONG_SECRET, "The client secret does not open this session.");
-            }
+        return forSecret(id, clientSecret).flatMap(s -> {
             if (!"WEB".equals(s.channel())) {
                 throw CaptureRefused.notFound(); // a PHONE session's card is keyed on the phone, never typed into a page
             }
@@ -289,11 +284,7 @@ public class CaptureService {
     }
 
     static byte[] hash(String secret) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.cardvault.crypto.Sha256.of(secret);
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.cardvault.capture;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -195,17 +194,9 @@ public class TwilioPayConnector {
         if (colon < 0) {
             return Optional.empty();
         }
-        boolean userOk = MessageDigest.isEqual(sha256(given.substring(0, colon)), sha256(user.get()));
-        boolean passwordOk = MessageDigest.isEqual(sha256(given.substring(colon + 1)), sha256(password.get()));
+        boolean userOk = MessageDigest.isEqual(dev.cardvault.crypto.Sha256.of(given.substring(0, colon)), dev.cardvault.crypto.Sha256.of(user.get()));
+        boolean passwordOk = MessageDigest.isEqual(dev.cardvault.crypto.Sha256.of(given.substring(colon + 1)), dev.cardvault.crypto.Sha256.of(password.get()));
         return userOk && passwordOk ? user : Optional.empty();
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String text(JsonNode json, String field) {

@@ -105,11 +105,9 @@ public class WidgetResource {
     public io.smallrye.mutiny.Multi<jakarta.ws.rs.sse.OutboundSseEvent> frameEvents(@PathParam("id") String id,
             @HeaderParam(SECRET_HEADER) String secret, @HeaderParam("Last-Event-ID") String lastEventId,
             @jakarta.ws.rs.core.Context jakarta.ws.rs.sse.Sse sse) {
-        long after = lastEventId != null && lastEventId.matches("^[0-9]{1,9}$") ? Long.parseLong(lastEventId) : 0;
         // Checked before the stream starts, so that a refusal is a problem+json answer.
         CaptureSession s = service.forSecret(id, secret).await().atMost(java.time.Duration.ofSeconds(10));
-        return stream.events(s.id(), s.expiresAt(), after).map(e -> sse.newEventBuilder().id(Long.toString(e.seq())).name(e.type())
-                .mediaType(MediaType.APPLICATION_JSON_TYPE).data(String.class, e.data().encode()).build());
+        return stream.sse(sse, s, lastEventId);
     }
 
     private static Response page(String html, String ancestors) {

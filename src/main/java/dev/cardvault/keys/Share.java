@@ -2,7 +2,6 @@ package dev.cardvault.keys;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 
@@ -89,11 +88,7 @@ final class Share {
     }
 
     private static byte[] check(byte[] body) {
-        try {
-            return Arrays.copyOf(MessageDigest.getInstance("SHA-256").digest(body), CHECK_BYTES);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Arrays.copyOf(dev.cardvault.crypto.Sha256.of(body), CHECK_BYTES);
     }
 
     @Override

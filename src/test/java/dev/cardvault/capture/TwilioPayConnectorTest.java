@@ -89,4 +89,22 @@ class TwilioPayConnectorTest {
                 .post("/connectors/twilio-pay/other-tenant").then().statusCode(401); // credentials are per tenant
         assertEquals(0, Db.scalar("SELECT count(*) FROM token WHERE tenant = 'tw-acme' AND metadata->>'twilioTransactionId' = 'TW-TX-x'"));
     }
+
+    /** The raw body is outside the containment sweep (it is read as bytes, Twilio's shape): its other slots, checked here. */
+    @Test
+    void aCardInAnyOtherField_isRefusedWithoutEchoOrStore() throws Exception {
+        String pan = TestCards.randomVisa();
+        String other = TestCards.randomVisa();
+        for (JsonObject body : java.util.List.of(twilioTokenize("TW-TX-d", pan).put("description", "card " + other),
+                twilioTokenize("TW-TX-p", pan).put("parameters", new JsonObject().put("note", other)),
+                twilioTokenize("TW-TX-k", pan).put("parameters", new JsonObject().put(other, "x")))) {
+            Response r = post(BASIC, body, "application/json");
+            r.then().statusCode(200).body("token_id", nullValue()).body("error_code", equalTo("invalid-card"));
+            assertFalse(r.asString().contains(other) || r.asString().contains(pan), "a card was echoed");
+        }
+        Response id = post(BASIC, twilioTokenize(other, pan), "application/json");
+        id.then().statusCode(200).body("error_code", equalTo("invalid-transaction-id"));
+        assertFalse(id.asString().contains(other));
+        assertEquals(0, Db.scalar("SELECT count(*) FROM token WHERE tenant = 'tw-acme' AND metadata::text ~ '[0-9]{12}'"));
+    }
 }
