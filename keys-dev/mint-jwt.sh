@@ -7,7 +7,7 @@ set -euo pipefail
 usage() {
   cat >&2 <<'USAGE'
 usage: mint-jwt.sh --sub SUBJECT --groups role1,role2 --tenant TENANT [--ttl SECONDS] [--issuer URL]
-  roles: tokenizer, detokenizer, privacy-officer, key-custodian, auditor, telephony
+  roles: tokenizer, detokenizer, privacy-officer, processor-admin, key-custodian, auditor, telephony
   tenant must match ^[a-z0-9][a-z0-9-]{0,62}$
 USAGE
   exit 2

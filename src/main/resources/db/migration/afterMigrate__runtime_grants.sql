@@ -48,12 +48,15 @@ BEGIN
             ('audit_anchor',          'SELECT'),
             ('audit_held',            'SELECT, INSERT, DELETE'),
             ('seal_config',           'SELECT, INSERT, UPDATE (master_key_id)'),
-            ('capture_session',       'SELECT, INSERT, UPDATE'),
-            ('capture_webhook',       'SELECT, INSERT, UPDATE'),
-            ('capture_event',         'SELECT, INSERT'),
-            ('connector_transaction', 'SELECT, INSERT'),
+            ('capture_session',       'SELECT, INSERT, UPDATE, DELETE'),
+            ('capture_webhook',       'SELECT, INSERT, UPDATE, DELETE'),
+            ('capture_event',         'SELECT, INSERT, DELETE'),
+            ('connector_transaction', 'SELECT, INSERT, DELETE'),
             ('capture_entry',         'SELECT, INSERT, UPDATE, DELETE'),
             ('transient_cvc',         'SELECT, INSERT, UPDATE, DELETE'),
+            ('controller',            'SELECT, INSERT, UPDATE'),
+            ('controller_purpose',    'SELECT, INSERT, UPDATE'),
+            ('offboarding',           'SELECT, INSERT, UPDATE'),
             ('flyway_schema_history', 'SELECT')
         ) AS g (tbl, privileges)
     LOOP

@@ -34,7 +34,8 @@ class ArchitectureTest {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("Web").definedBy("dev.cardvault.web..")
                 .layer("Startup").definedBy("dev.cardvault.devkeys..", "dev.cardvault.demo..")
-                .layer("Capabilities").definedBy("dev.cardvault.tokens..", "dev.cardvault.keys..", "dev.cardvault.audit..", "dev.cardvault.capture..")
+                .layer("Capabilities").definedBy("dev.cardvault.tokens..", "dev.cardvault.keys..", "dev.cardvault.audit..", "dev.cardvault.capture..",
+                        "dev.cardvault.privacy..")
                 .layer("Infrastructure").definedBy("dev.cardvault.database..", "dev.cardvault.logging..")
                 .layer("Base").definedBy("dev.cardvault.card..", "dev.cardvault.crypto..", "dev.cardvault.auth..", "dev.cardvault.errors..")
                 .whereLayer("Web").mayNotBeAccessedByAnyLayer()

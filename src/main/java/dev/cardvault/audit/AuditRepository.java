@@ -149,6 +149,13 @@ public class AuditRepository {
                 .map(AuditRepository::events);
     }
 
+    /** A tenant's events about these tokens, oldest first, at most {@code limit} (a data subject's access history). */
+    public Uni<List<StoredEvent>> ofTokens(String tenant, String[] tokens, int limit) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM audit_event WHERE token = ANY($1) AND tenant = $2 ORDER BY seq LIMIT $3")
+                .execute(Tuple.of(tokens, tenant, limit))
+                .map(AuditRepository::events);
+    }
+
     /** The position of the newest event, 0 for an empty trail. */
     public Uni<Long> highestSeq() {
         return highestSeq(pool);

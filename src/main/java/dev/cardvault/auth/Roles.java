@@ -8,6 +8,8 @@ public final class Roles {
     public static final String KEY_CUSTODIAN = "key-custodian";
     public static final String AUDITOR = "auditor";
     public static final String TELEPHONY = "telephony";
+    /** Platform-wide: manages the controller registry and off-boards controllers (dual control). */
+    public static final String PROCESSOR_ADMIN = "processor-admin";
 
     private Roles() {
     }

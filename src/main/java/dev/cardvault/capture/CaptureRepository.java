@@ -24,7 +24,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class CaptureRepository {
 
     private static final String COLUMNS = "id, tenant, created_by, channel, state, allowed_origins, format, deterministic, metadata, "
-            + "locale, secret_hash, expires_at, created_at, completed_at, token, brand, last4, exp_month, exp_year, callback_url, fields, key_seq, recording_control_url, recording_paused_at";
+            + "locale, secret_hash, expires_at, created_at, completed_at, token, brand, last4, exp_month, exp_year, callback_url, fields, key_seq, recording_control_url, recording_paused_at, purpose, consent_ref";
 
     @Inject
     Pool pool;
@@ -35,12 +35,12 @@ public class CaptureRepository {
 
     Uni<Void> insert(SqlClient tx, CaptureSession s) {
         return tx.preparedQuery("INSERT INTO capture_session (id, tenant, created_by, channel, state, allowed_origins, format, "
-                + "deterministic, metadata, locale, secret_hash, expires_at, callback_url, fields, recording_control_url) "
-                + "VALUES ($1, $2, $3, $4, 'OPEN', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
+                + "deterministic, metadata, locale, secret_hash, expires_at, callback_url, fields, recording_control_url, purpose, "
+                + "consent_ref) VALUES ($1, $2, $3, $4, 'OPEN', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
                 .execute(Tuple.from(new Object[] { s.id(), s.tenant(), s.createdBy(), s.channel(), s.allowedOrigins().toArray(new String[0]),
                         s.format(), s.deterministic(), new JsonObject(Map.copyOf(s.metadata())), s.locale(),
                         io.vertx.core.buffer.Buffer.buffer(s.secretHash()), s.expiresAt().atOffset(ZoneOffset.UTC), s.callbackUrl(),
-                        s.fields().toArray(new String[0]), s.recordingControlUrl() }))
+                        s.fields().toArray(new String[0]), s.recordingControlUrl(), s.purpose(), s.consentRef() }))
                 .replaceWithVoid();
     }
 
@@ -229,7 +229,7 @@ public class CaptureRepository {
                 r.getValue("exp_year") == null ? null : r.getInteger("exp_year"), r.getString("callback_url"),
                 Arrays.asList(r.getArrayOfStrings("fields")), r.getBuffer("entry") == null ? null : r.getBuffer("entry").getBytes(),
                 null, r.getLong("key_seq"), r.getString("recording_control_url"),
-                instant(r.getOffsetDateTime("recording_paused_at")));
+                instant(r.getOffsetDateTime("recording_paused_at")), r.getString("purpose"), r.getString("consent_ref"));
     }
 
     private static Instant instant(OffsetDateTime t) {

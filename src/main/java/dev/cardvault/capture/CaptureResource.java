@@ -57,6 +57,9 @@ public class CaptureResource {
         public List<String> fields;
         public Boolean collectCvc;
         public String recordingControlUrl;
+        /** The controller's purpose the card is collected for, and the consent reference for a CONSENT purpose. */
+        public String purpose;
+        public String consentRef;
     }
 
     public record Opened(String id, String state, String expiresAt, String clientSecret) {
@@ -69,7 +72,8 @@ public class CaptureResource {
     }
 
     public record SessionView(String id, String channel, String state, List<String> allowedOrigins, String locale, String format,
-            boolean deterministic, String createdAt, String expiresAt, String completedAt, Progress progress, Captured result) {
+            boolean deterministic, String purpose, String createdAt, String expiresAt, String completedAt, Progress progress,
+            Captured result) {
     }
 
     @POST
@@ -78,13 +82,16 @@ public class CaptureResource {
             + "the vault's own frame (GET /widget/v1/frame) with the client secret, answered here once and stored only as a "
             + "hash. ttlSeconds at most 900 (default 600).")
     @APIResponse(responseCode = "201", description = "OPEN, with the client secret")
-    @APIResponse(responseCode = "422", description = "A rule is broken (origins, ttlSeconds, locale, format, metadata)")
+    @APIResponse(responseCode = "403", description = "Role tokenizer missing, or the tenant's controller takes no cards "
+            + "(not registered in production, or off-boarded)")
+    @APIResponse(responseCode = "422", description = "A rule is broken (origins, ttlSeconds, locale, format, metadata, purpose, consentRef)")
     public Uni<Response> open(OpenRequest body) {
         if (body == null) {
             throw new MissingBody();
         }
         return service.open(caller.get(), new CaptureService.Request(body.channel, body.allowedOrigins, body.format, body.deterministic,
-                body.metadata, body.ttlSeconds, body.locale, body.callbackUrl, body.fields, body.collectCvc, body.recordingControlUrl)).map(o -> Response.status(Response.Status.CREATED)
+                body.metadata, body.ttlSeconds, body.locale, body.callbackUrl, body.fields, body.collectCvc, body.recordingControlUrl,
+                body.purpose, body.consentRef)).map(o -> Response.status(Response.Status.CREATED)
                         .header("Location", "/v1/capture-sessions/" + o.session().id()).header("Cache-Control", "no-store")
                         .entity(new Opened(o.session().id(), CaptureSession.OPEN, o.session().expiresAt().toString(), o.clientSecret()))
                         .build());
@@ -165,7 +172,7 @@ public class CaptureResource {
         boolean done = CaptureSession.COMPLETED.equals(state);
         Progress progress = done ? new Progress(true, s.brand(), "•••• " + s.last4()) : new Progress(false, null, null);
         Captured result = done ? new Captured(s.token(), s.brand(), s.last4(), s.expMonth(), s.expYear(), s.metadata()) : null;
-        return new SessionView(s.id(), s.channel(), state, s.allowedOrigins(), s.locale(), s.format(), s.deterministic(),
+        return new SessionView(s.id(), s.channel(), state, s.allowedOrigins(), s.locale(), s.format(), s.deterministic(), s.purpose(),
                 s.createdAt().toString(), s.expiresAt().toString(), s.completedAt() == null ? null : s.completedAt().toString(),
                 progress, result);
     }

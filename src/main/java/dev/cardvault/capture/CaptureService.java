@@ -30,6 +30,7 @@ import dev.cardvault.crypto.Randomness;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.errors.Violation;
 import dev.cardvault.tokens.TokenService;
+import dev.cardvault.tokens.PurposeBinding;
 import dev.cardvault.tokens.TokenizeCommand;
 import dev.cardvault.tokens.TokenizeRequest;
 import io.smallrye.mutiny.Uni;
@@ -65,6 +66,9 @@ public class CaptureService {
     Callbacks callbacks;
 
     @Inject
+    dev.cardvault.tokens.PurposePolicies purposes;
+
+    @Inject
     dev.cardvault.keys.KeyHierarchy hierarchy;
 
     Clock clock = Clock.systemUTC();
@@ -72,7 +76,7 @@ public class CaptureService {
     /** What a caller asked for, as received. */
     public record Request(String channel, List<String> allowedOrigins, String format, Boolean deterministic,
             Map<String, String> metadata, Integer ttlSeconds, String locale, String callbackUrl, List<String> fields,
-            Boolean collectCvc, String recordingControlUrl) {
+            Boolean collectCvc, String recordingControlUrl, String purpose, String consentRef) {
     }
 
     /** A new session and its client secret, which is answered once and stored only as a hash. */
@@ -84,7 +88,17 @@ public class CaptureService {
     }
 
     public Uni<Opened> open(Caller who, Request r) {
-        List<Violation> v = new ArrayList<>();
+        // The purpose is checked when the session opens (the agent learns at once) and bound again when the card arrives.
+        return purposes.of(who.tenant()).flatMap(p -> {
+            List<Violation> v = new ArrayList<>(TokenizeCommand.purposeViolations(r.purpose(), r.consentRef()));
+            if (v.isEmpty()) {
+                v.addAll(PurposeBinding.check(p, r.purpose(), r.consentRef(), tokens.requiresRegistry()));
+            }
+            return open(who, r, v);
+        });
+    }
+
+    private Uni<Opened> open(Caller who, Request r, List<Violation> v) {
         String channel = r.channel() == null ? "WEB" : r.channel();
         if (!"WEB".equals(channel) && !"PHONE".equals(channel)) {
             v.add(new Violation("channel", "must be WEB (typed into the vault's frame) or PHONE (keyed on the phone)"));
@@ -132,7 +146,7 @@ public class CaptureService {
         CaptureSession s = new CaptureSession(newId(), who.tenant(), who.subject(), channel, CaptureSession.OPEN, origins,
                 r.format() == null ? "RANDOM" : r.format(), Boolean.TRUE.equals(r.deterministic()),
                 r.metadata() == null ? Map.of() : Map.copyOf(r.metadata()), locale, hash(secret), now.plusSeconds(ttl), now, null,
-                null, null, null, null, null, r.callbackUrl(), fields, null, null, 0, r.recordingControlUrl(), null);
+                null, null, null, null, null, r.callbackUrl(), fields, null, null, 0, r.recordingControlUrl(), null, r.purpose(), r.consentRef());
         AuditContext audited = auditContexts.current(who);
         return audit.recordAtomically(tx -> repository.insert(tx, s).replaceWith(true),
                 ok -> audited.event(AuditType.CAPTURE_SESSION_OPENED, Outcome.SUCCESS, null, null)
@@ -215,6 +229,8 @@ public class CaptureService {
             card.format = s.format();
             card.deterministic = s.deterministic();
             card.metadata = s.metadata();
+            card.purpose = s.purpose();
+            card.consentRef = s.consentRef();
             card.expiresAt = null;
             TokenizeCommand cmd;
             try {

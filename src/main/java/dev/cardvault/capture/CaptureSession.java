@@ -9,7 +9,7 @@ public record CaptureSession(String id, String tenant, String createdBy, String 
         String format, boolean deterministic, Map<String, String> metadata, String locale, byte[] secretHash, Instant expiresAt,
         Instant createdAt, Instant completedAt, String token, String brand, String last4, Integer expMonth, Integer expYear,
         String callbackUrl, List<String> fields, byte[] entry, Long entryDataKey, long keySeq, String recordingControlUrl,
-        Instant recordingPausedAt) {
+        Instant recordingPausedAt, String purpose, String consentRef) {
 
     public static final String OPEN = "OPEN";
     public static final String SUBMITTING = "SUBMITTING";

@@ -174,6 +174,8 @@ public class PhoneCapture {
         card.format = s.format();
         card.deterministic = s.deterministic();
         card.metadata = s.metadata();
+        card.purpose = s.purpose();
+        card.consentRef = s.consentRef();
         Caller agent = new Caller(s.createdBy(), s.tenant(), Set.of(Roles.TOKENIZER));
         AuditContext audited = auditContexts.current(agent);
         TokenizeCommand cmd;

@@ -40,6 +40,7 @@ import dev.cardvault.auth.Roles;
 import dev.cardvault.auth.TenantClaim;
 import dev.cardvault.card.CardShape;
 import dev.cardvault.errors.InvalidRequest;
+import dev.cardvault.tokens.CollectionRefused;
 import dev.cardvault.tokens.TokenService;
 import dev.cardvault.tokens.TokenizeCommand;
 import dev.cardvault.tokens.TokenizeRequest;
@@ -141,6 +142,9 @@ public class TwilioPayConnector {
         card.expMonth = number(text(json, "expiry_month"));
         Integer year = number(text(json, "expiry_year"));
         card.expYear = year != null && year < 100 ? 2000 + year : year;
+        // <Pay><Parameter name="purpose"/> and "consentRef" say why the card is collected (the controller's purpose).
+        card.purpose = metadata.remove("purpose");
+        card.consentRef = metadata.remove("consentRef");
         card.metadata = metadata;
         // The security code (cvv) and the postal code are not read into anything: never stored, logged or echoed.
         TokenizeCommand cmd;
@@ -163,7 +167,12 @@ public class TwilioPayConnector {
                     .execute(Tuple.of(tenant, transactionId, t.view().token()))
                     .flatMap(rows -> rows.size() == 1 ? ok(new Answer(t.view().token(), null, null))
                             // A concurrent retry stored its token first: answer that one (ours stays, audited).
-                            : previous(tenant, transactionId).flatMap(p -> ok(new Answer(p.orElse(t.view().token()), null, null)))));
+                            : previous(tenant, transactionId).flatMap(p -> ok(new Answer(p.orElse(t.view().token()), null, null)))))
+                    // The controller's purpose rules, in Twilio's answer format.
+                    .onFailure(InvalidRequest.class).recoverWithUni(e -> ok(Answer.error("invalid-purpose", "The collection purpose "
+                            + "was refused: " + String.join(", ", ((InvalidRequest) e).violations().stream()
+                                    .map(v -> v.field() + " " + v.message()).toList()))))
+                    .onFailure(CollectionRefused.class).recoverWithUni(e -> ok(Answer.error("not-accepting-cards", e.getMessage())));
         });
     }
 

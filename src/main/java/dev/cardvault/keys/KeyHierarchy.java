@@ -48,6 +48,9 @@ public class KeyHierarchy {
     WebhookKeys webhookKeys;
 
     @Inject
+    ReceiptKeys receiptKeys;
+
+    @Inject
     DataKeys dataKeys;
 
     @Inject
@@ -81,6 +84,10 @@ public class KeyHierarchy {
             if (c) {
                 created.add(WebhookKeys.ROOT);
             }
+        }).flatMap(v -> receiptKeys.load()).invoke(c -> {
+            if (c) {
+                created.add(ReceiptKeys.SIGNING_KEY);
+            }
         }).flatMap(v -> auditKeys.load()).invoke(created::addAll)
                 .flatMap(v -> recordCreated(created))
                 .invoke(() -> LOG.infof("Key hierarchy loaded: %s, KEK v%d active, %d KEK version(s) available",
@@ -92,6 +99,7 @@ public class KeyHierarchy {
     void unload() {
         auditKeys.unload();
         webhookKeys.unload();
+        receiptKeys.unload();
         dataKeys.unload();
         fingerprints.unload();
         keks.unload();

@@ -31,7 +31,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * {@code expiresAt}, and tokens whose card expired more than the retention period ago (default 18
  * months, overridable per tenant). Runs on one replica at a time (a PostgreSQL advisory lock held
  * on one connection for the run), deletes in bounded batches, each committed with its
- * TOKENS_PURGED events (count per tenant and reason), and logs counts only.
+ * TOKENS_PURGED events (count per tenant and reason), and logs counts only. A token whose
+ * processing is restricted (GDPR Art. 18) is kept: restriction exists so that data the controller
+ * would delete stays available to the cardholder (Art. 18(1)(b), (c)); lifting it lets it go.
  */
 @ApplicationScoped
 public class RetentionJob {
@@ -90,15 +92,15 @@ public class RetentionJob {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         String[] overridden = overrides.keySet().toArray(String[]::new);
         Uni<Long> expired = batches("DELETE FROM token WHERE token IN (SELECT token FROM token "
-                + "WHERE expires_at <= now() LIMIT $1) RETURNING tenant", Tuple.of(batchSize), "expiresAt", 0);
+                + "WHERE expires_at <= now() AND NOT restricted LIMIT $1) RETURNING tenant", Tuple.of(batchSize), "expiresAt", 0);
         Uni<Long> cards = batches("DELETE FROM token WHERE token IN (SELECT token FROM token "
-                + "WHERE make_date(exp_year, exp_month, 1) + interval '1 month' <= $2::date AND tenant <> ALL($3) LIMIT $1) "
+                + "WHERE make_date(exp_year, exp_month, 1) + interval '1 month' <= $2::date AND tenant <> ALL($3) AND NOT restricted LIMIT $1) "
                 + "RETURNING tenant", Tuple.of(batchSize, today.minusMonths(cardExpiredMonths), overridden),
                 "cardExpired+" + cardExpiredMonths + "months", 0);
         for (Map.Entry<String, Integer> o : overrides.entrySet()) {
             Uni<Long> before = cards;
             cards = before.flatMap(n -> batches("DELETE FROM token WHERE token IN (SELECT token FROM token "
-                    + "WHERE make_date(exp_year, exp_month, 1) + interval '1 month' <= $2::date AND tenant = $3 LIMIT $1) "
+                    + "WHERE make_date(exp_year, exp_month, 1) + interval '1 month' <= $2::date AND tenant = $3 AND NOT restricted LIMIT $1) "
                     + "RETURNING tenant", Tuple.of(batchSize, today.minusMonths(o.getValue()), o.getKey()),
                     "cardExpired+" + o.getValue() + "months", n));
         }

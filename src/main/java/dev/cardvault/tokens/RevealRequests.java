@@ -24,16 +24,6 @@ public final class RevealRequests {
         public String purpose;
     }
 
-    public static class Erasure {
-        @CardNumberField
-        public String pan;
-
-        @Override
-        public String toString() {
-            return "Erasure[pan=" + CardShape.redact(pan) + "]";
-        }
-    }
-
     /** A revealed card in a batch, at its position in the request. Prints masked. */
     public record Revealed(int index, String token, String pan, int expMonth, int expYear, String cardholderName) {
         static Revealed of(int index, RevealView card) {
@@ -47,20 +37,18 @@ public final class RevealRequests {
     }
 
     /**
-     * A batch item that is not there (unknown, other tenant, deleted, expired, or not a token at
-     * all). The value is echoed only when it is a well-formed token: a card number sent by mistake
-     * never comes back.
+     * A batch item not revealed: NOT_FOUND (unknown, other tenant, deleted, expired, or not a
+     * token at all), RESTRICTED (GDPR Art. 18) or PURPOSE_NOT_ALLOWED (by the purpose the card was
+     * collected for). The value is echoed only when it is a well-formed token: a card number sent
+     * by mistake never comes back.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record NotFound(int index, String token, String error) {
-        public static NotFound of(int index, String wellFormedTokenOrNull) {
-            return new NotFound(index, wellFormedTokenOrNull, "NOT_FOUND");
+        public static NotFound of(int index, String wellFormedTokenOrNull, String error) {
+            return new NotFound(index, wellFormedTokenOrNull, error);
         }
     }
 
     public record BatchResult(List<Object> results) {
-    }
-
-    public record Erased(int erased) {
     }
 }

@@ -23,11 +23,9 @@ import dev.cardvault.audit.AuditContext;
 import dev.cardvault.audit.AuditContexts;
 import dev.cardvault.auth.CurrentCaller;
 import dev.cardvault.auth.Roles;
-import dev.cardvault.card.CardValidationException;
-import dev.cardvault.card.Pan;
 import io.smallrye.mutiny.Uni;
 
-/** Batch reveal for billing runs, and card erasure for privacy officers. */
+/** Batch reveal for billing runs. */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -42,9 +40,6 @@ public class RevealResource {
 
     @Inject
     RevealService reveals;
-
-    @Inject
-    PrivacyService privacy;
 
     @POST
     @Path("/detokenizations")
@@ -66,24 +61,10 @@ public class RevealResource {
             List<Object> results = new ArrayList<>(items.size());
             for (int i = 0; i < items.size(); i++) {
                 RevealService.Item item = items.get(i);
-                results.add(item.card() != null ? RevealRequests.Revealed.of(i, item.card()) : RevealRequests.NotFound.of(i, item.token()));
+                results.add(item.card() != null ? RevealRequests.Revealed.of(i, item.card())
+                        : RevealRequests.NotFound.of(i, item.token(), item.refusal().name()));
             }
             return Response.ok(new RevealRequests.BatchResult(results)).header("Cache-Control", "no-store").build();
         });
-    }
-
-    @POST
-    @Path("/erasures")
-    @RolesAllowed(Roles.PRIVACY_OFFICER)
-    @Operation(summary = "Erase a card", description = "Destroys every token of this PAN in your tenant, in every format, "
-            + "deterministic or not (found through the fingerprint), in one transaction. Audited as CARD_ERASED without the PAN.")
-    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "erased", value = "{\"erased\": 3}")))
-    public Uni<RevealRequests.Erased> erase(RevealRequests.Erasure body) {
-        AuditContext who = auditContexts.current(caller.get());
-        if (body == null) {
-            throw new CardValidationException("pan", "is required");
-        }
-        Pan pan = Pan.parse(body.pan);
-        return privacy.erase(who, pan).map(RevealRequests.Erased::new);
     }
 }

@@ -24,9 +24,11 @@ import dev.cardvault.keys.DataKeys;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Detokenization for billing. Order of checks: purpose present (422), purpose allowed (403),
- * rate limit (429), token of the tenant (404 / NOT_FOUND), decrypt, then the audit event, and
- * only after it is durable does a PAN leave. Every attempt is one audit event per token.
+ * Detokenization for billing. Order of checks: purpose present (422), purpose allowed for the
+ * tenant (403), rate limit (429), token of the tenant (404 / NOT_FOUND), processing not restricted
+ * and the reveal purpose allowed by the token's collection purpose (403 / RESTRICTED,
+ * PURPOSE_NOT_ALLOWED), decrypt, then the audit event, and only after it is durable does a PAN
+ * leave. Every attempt is one audit event per token.
  */
 @ApplicationScoped
 public class RevealService {
@@ -50,8 +52,14 @@ public class RevealService {
     @Inject
     Audit audit;
 
-    /** One batch item: a revealed card, or NOT_FOUND; {@code token} is null unless the value was well-formed. */
-    public record Item(String token, RevealView card) {
+    @Inject
+    PurposePolicies purposes;
+
+    /** Why a batch item was not revealed. */
+    public enum Refusal { NOT_FOUND, RESTRICTED, PURPOSE_NOT_ALLOWED }
+
+    /** One batch item: a revealed card, or why not; {@code token} is null unless the value was well-formed. */
+    public record Item(String token, RevealView card, Refusal refusal) {
     }
 
     @Inject
@@ -59,7 +67,14 @@ public class RevealService {
 
     public Uni<RevealView> reveal(AuditContext who, String token, String purpose) {
         return revealAll(who, List.of(token), purpose).flatMap(items -> {
-            RevealView card = items.get(0).card();
+            Item item = items.get(0);
+            RevealView card = item.card();
+            if (item.refusal() == Refusal.RESTRICTED) {
+                throw new RevealDenied(RevealDenied.Reason.RESTRICTED, 0);
+            }
+            if (item.refusal() == Refusal.PURPOSE_NOT_ALLOWED) {
+                throw new RevealDenied(RevealDenied.Reason.PURPOSE_NOT_ALLOWED, 0);
+            }
             if (card == null) {
                 throw new TokenNotFoundException();
             }
@@ -78,13 +93,19 @@ public class RevealService {
         if (tokens.isEmpty() || tokens.size() > MAX_BATCH) {
             throw new InvalidRequest("tokens", "must hold 1 to " + MAX_BATCH + " tokens");
         }
-        if (!allowedPurposes.contains(purpose)) {
-            return denyAll(who, tokens, safePurpose(purpose), new RevealDenied(RevealDenied.Reason.PURPOSE_NOT_ALLOWED, 0));
-        }
-        long wait = rateLimiter.tryAcquire(who.subject(), tokens.size());
-        if (wait > 0) {
-            return denyAll(who, tokens, purpose, new RevealDenied(RevealDenied.Reason.RATE_LIMITED, wait));
-        }
+        return purposes.of(who.tenant()).flatMap(policy -> {
+            if (!policy.revealable(purpose)) {
+                return denyAll(who, tokens, safePurpose(purpose), new RevealDenied(RevealDenied.Reason.PURPOSE_NOT_ALLOWED, 0));
+            }
+            long wait = rateLimiter.tryAcquire(who.subject(), tokens.size());
+            if (wait > 0) {
+                return denyAll(who, tokens, purpose, new RevealDenied(RevealDenied.Reason.RATE_LIMITED, wait));
+            }
+            return reveal(who, tokens, purpose, policy);
+        });
+    }
+
+    private Uni<List<Item>> reveal(AuditContext who, List<String> tokens, String purpose, TenantPurposes policy) {
         Set<String> wellFormed = new LinkedHashSet<>();
         for (String t : tokens) {
             if (wellFormedOrNull(t) != null) {
@@ -93,19 +114,45 @@ public class RevealService {
         }
         Uni<Map<String, TokenRow>> found = wellFormed.isEmpty() ? Uni.createFrom().item(Map.of())
                 : repository.findLive(who.tenant(), wellFormed.toArray(String[]::new));
-        return found.flatMap(sealed -> unseal(who.tenant(), sealed)).flatMap(cards -> {
-            List<Item> items = new ArrayList<>(tokens.size());
-            List<Uni<Void>> events = new ArrayList<>(tokens.size());
-            for (String t : tokens) {
-                RevealView card = cards.get(t);
-                items.add(new Item(wellFormed.contains(t) ? t : null, card));
-                // Only well-formed token values go into the trail: anything else is caller input.
-                events.add(audit.record(who.event(AuditType.DETOKENIZED, card != null ? Outcome.SUCCESS : Outcome.FAILED,
-                        wellFormed.contains(t) ? t : null, purpose)));
-            }
-            // Fail closed: all events of the batch must be durable before any PAN is returned.
-            return Uni.join().all(events).andFailFast().replaceWith(items);
+        return found.flatMap(rows -> {
+            Map<String, Refusal> refused = new HashMap<>();
+            Map<String, TokenRow> permitted = new HashMap<>();
+            rows.forEach((t, row) -> {
+                if (row.restricted()) {
+                    refused.put(t, Refusal.RESTRICTED);
+                } else if (!policy.allows(row.purpose(), purpose)) {
+                    refused.put(t, Refusal.PURPOSE_NOT_ALLOWED);
+                } else {
+                    permitted.put(t, row);
+                }
+            });
+            return unseal(who.tenant(), permitted).flatMap(cards -> {
+                List<Item> items = new ArrayList<>(tokens.size());
+                List<Uni<Void>> events = new ArrayList<>(tokens.size());
+                for (String t : tokens) {
+                    RevealView card = cards.get(t);
+                    Refusal refusal = card != null ? null : refused.getOrDefault(t, Refusal.NOT_FOUND);
+                    String token = wellFormed.contains(t) ? t : null;
+                    items.add(new Item(token, card, refusal));
+                    // Only well-formed token values go into the trail: anything else is caller input.
+                    events.add(audit.record(event(who, token, purpose, refusal)));
+                }
+                // Fail closed: all events of the batch must be durable before any PAN is returned.
+                return Uni.join().all(events).andFailFast().replaceWith(items);
+            });
         });
+    }
+
+    private static dev.cardvault.audit.AuditEvent event(AuditContext who, String token, String purpose, Refusal refusal) {
+        if (refusal == null) {
+            return who.event(AuditType.DETOKENIZED, Outcome.SUCCESS, token, purpose);
+        }
+        return switch (refusal) {
+            case NOT_FOUND -> who.event(AuditType.DETOKENIZED, Outcome.FAILED, token, purpose);
+            case RESTRICTED -> who.event(AuditType.DETOKENIZED, Outcome.DENIED, token, purpose).withDetail("reason=restricted");
+            case PURPOSE_NOT_ALLOWED -> who.event(AuditType.DETOKENIZED, Outcome.DENIED, token, purpose)
+                    .withDetail("reason=not-allowed-by-collection-purpose");
+        };
     }
 
     /** Decrypts each sealed record, unwrapping each data key once (and from the cache after that). */

@@ -34,12 +34,14 @@ public class TokenRepository {
 
     /** The columns, in the order of {@link #values} and {@link #TYPES}. */
     static final String COLUMNS = "token, tenant, format, deterministic, fingerprint, brand, bin, last4, exp_month, exp_year, "
-            + "data_key_id, ciphertext, metadata, expires_at, created_at";
+            + "data_key_id, ciphertext, metadata, expires_at, created_at, purpose, legal_basis, consent_ref";
+    /** What is read back: the written columns and the restriction flag (set only by a data-subject request). */
+    static final String READ_COLUMNS = COLUMNS + ", restricted";
     private static final Class<?>[] TYPES = { String.class, String.class, String.class, Boolean.class, Buffer.class,
             String.class, String.class, String.class, Short.class, Short.class, Long.class, Buffer.class, String.class,
-            OffsetDateTime.class, OffsetDateTime.class };
+            OffsetDateTime.class, OffsetDateTime.class, String.class, String.class, String.class };
     private static final String SQL_TYPES = "text[], text[], text[], boolean[], bytea[], text[], text[], text[], smallint[], "
-            + "smallint[], bigint[], bytea[], text[], timestamptz[], timestamptz[]";
+            + "smallint[], bigint[], bytea[], text[], timestamptz[], timestamptz[], text[], text[], text[]";
     private static final String LIVE = "(expires_at IS NULL OR expires_at > now())";
     /** Many rows in one statement: one array parameter per column, unnested into rows. */
     private static final String INSERT_UNNEST = insertUnnest();
@@ -111,8 +113,8 @@ public class TokenRepository {
             params.append(c == 0 ? "" : ", ").append('$').append(c + 1).append("::").append(types[c]);
         }
         return "INSERT INTO token (" + COLUMNS + ") SELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6, u.c7, u.c8, u.c9, u.c10, u.c11, "
-                + "u.c12, u.c13::jsonb, u.c14, u.c15 FROM unnest(" + params + ") AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, "
-                + "c11, c12, c13, c14, c15) ON CONFLICT DO NOTHING RETURNING token";
+                + "u.c12, u.c13::jsonb, u.c14, u.c15, u.c16, u.c17, u.c18 FROM unnest(" + params + ") AS u(c1, c2, c3, c4, c5, c6, c7, "
+                + "c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18) ON CONFLICT DO NOTHING RETURNING token";
     }
 
     public Uni<Optional<String>> findDeterministic(SqlClient tx, String tenant, TokenFormat format, byte[] fingerprint) {
@@ -121,25 +123,29 @@ public class TokenRepository {
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString("token")));
     }
 
-    /** Refreshes a deterministic token with the newest card record, expiry and metadata. */
+    /**
+     * Refreshes a deterministic token with the newest card record, expiry and metadata, and the
+     * purpose of its newest collection (with its legal basis and consent reference).
+     */
     public Uni<Optional<TokenView>> refreshDeterministic(SqlClient tx, TokenRow row) {
         Object[] v = values(row);
         return tx.preparedQuery("UPDATE token SET exp_month = $3, exp_year = $4, data_key_id = $5, ciphertext = $6, "
-                + "metadata = $7::text::jsonb, expires_at = $8 WHERE token = $1 AND tenant = $2 AND deterministic RETURNING " + COLUMNS)
-                .execute(Tuple.from(new Object[] { v[0], v[1], v[8], v[9], v[10], v[11], v[12], v[13] }))
+                + "metadata = $7::text::jsonb, expires_at = $8, purpose = $9, legal_basis = $10, consent_ref = $11 "
+                + "WHERE token = $1 AND tenant = $2 AND deterministic RETURNING " + READ_COLUMNS)
+                .execute(Tuple.from(new Object[] { v[0], v[1], v[8], v[9], v[10], v[11], v[12], v[13], v[15], v[16], v[17] }))
                 .map(rows -> first(rows).map(TokenRow::view));
     }
 
     /** A live token of the tenant: other tenants' and expired tokens are not found. */
     public Uni<Optional<TokenView>> find(String token, String tenant) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM token WHERE token = $1 AND tenant = $2 AND " + LIVE)
+        return pool.preparedQuery("SELECT " + READ_COLUMNS + " FROM token WHERE token = $1 AND tenant = $2 AND " + LIVE)
                 .execute(Tuple.of(token, tenant))
                 .map(rows -> first(rows).map(TokenRow::view));
     }
 
     /** Live tokens of the tenant among {@code tokens}, in one query, by token value. */
     public Uni<Map<String, TokenRow>> findLive(String tenant, String[] tokens) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM token WHERE tenant = $1 AND token = ANY($2) AND " + LIVE)
+        return pool.preparedQuery("SELECT " + READ_COLUMNS + " FROM token WHERE tenant = $1 AND token = ANY($2) AND " + LIVE)
                 .execute(Tuple.of(tenant, tokens))
                 .map(rows -> {
                     Map<String, TokenRow> out = new HashMap<>();
@@ -148,7 +154,6 @@ public class TokenRepository {
                 });
     }
 
-    /** Destroys the row, ciphertext included. @return whether a live token of the tenant was deleted */
     /** A card record as stored under a data key, for re-encryption. */
     public record SealedRecord(String token, String tenant, byte[] ciphertext) {
     }
@@ -184,6 +189,7 @@ public class TokenRepository {
                 });
     }
 
+    /** Destroys the row, ciphertext included. @return whether a live token of the tenant was deleted */
     public Uni<Boolean> delete(SqlClient tx, String token, String tenant) {
         return tx.preparedQuery("DELETE FROM token WHERE token = $1 AND tenant = $2 AND " + LIVE)
                 .execute(Tuple.of(token, tenant)).map(rows -> rows.rowCount() == 1);
@@ -195,12 +201,37 @@ public class TokenRepository {
                 .execute(Tuple.of(tenant, Buffer.buffer(fingerprint))).map(RowSet::rowCount);
     }
 
+    /** Every stored token of one card in the tenant (all formats, expired ones too): what a data-subject request covers. */
+    public Uni<List<TokenRow>> byFingerprint(String tenant, byte[] fingerprint) {
+        return pool.preparedQuery("SELECT " + READ_COLUMNS + " FROM token WHERE tenant = $1 AND fingerprint = $2 ORDER BY created_at, token")
+                .execute(Tuple.of(tenant, Buffer.buffer(fingerprint))).map(rows -> {
+                    List<TokenRow> out = new ArrayList<>();
+                    rows.forEach(r -> out.add(fromRow(r)));
+                    return out;
+                });
+    }
+
+    /** Restricts (or lifts the restriction of) every token of one card in the tenant; how many changed. */
+    public Uni<Integer> restrict(SqlClient tx, String tenant, byte[] fingerprint, boolean restricted) {
+        return tx.preparedQuery("UPDATE token SET restricted = $3 WHERE tenant = $1 AND fingerprint = $2 AND restricted <> $3")
+                .execute(Tuple.of(tenant, Buffer.buffer(fingerprint), restricted)).map(RowSet::rowCount);
+    }
+
+    /** Replaces a card record with its rectified one, only if it is still under the key it was read under. */
+    public Uni<Boolean> rectify(SqlClient tx, TokenRow rectified, long readUnderKey) {
+        return tx.preparedQuery("UPDATE token SET exp_month = $3, exp_year = $4, data_key_id = $5, ciphertext = $6 "
+                + "WHERE token = $1 AND tenant = $2 AND data_key_id = $7")
+                .execute(Tuple.from(new Object[] { rectified.token(), rectified.tenant(), (short) rectified.expMonth(),
+                        (short) rectified.expYear(), rectified.dataKeyId(), Buffer.buffer(rectified.ciphertext()), readUnderKey }))
+                .map(rows -> rows.rowCount() == 1);
+    }
+
     /** A row as column values, in {@link #COLUMNS} order. */
     static Object[] values(TokenRow t) {
         return new Object[] { t.token(), t.tenant(), t.format().name(), t.deterministic(), Buffer.buffer(t.fingerprint()),
                 t.brand(), t.bin(), t.last4(), (short) t.expMonth(), (short) t.expYear(), t.dataKeyId(),
                 Buffer.buffer(t.ciphertext()), new JsonObject(new HashMap<>(t.metadata())).encode(), offset(t.expiresAt()),
-                offset(t.createdAt()) };
+                offset(t.createdAt()), t.purpose(), t.legalBasis(), t.consentRef() };
     }
 
     static TokenRow fromRow(Row r) {
@@ -214,7 +245,8 @@ public class TokenRepository {
                 r.getBoolean("deterministic"), r.getBuffer("fingerprint").getBytes(), r.getString("brand"), r.getString("bin"),
                 r.getString("last4"), r.getShort("exp_month"), r.getShort("exp_year"), r.getLong("data_key_id"),
                 r.getBuffer("ciphertext").getBytes(), metadata, expires == null ? null : expires.toInstant(),
-                r.getOffsetDateTime("created_at").toInstant());
+                r.getOffsetDateTime("created_at").toInstant(), r.getString("purpose"), r.getString("legal_basis"),
+                r.getString("consent_ref"), Boolean.TRUE.equals(r.getBoolean("restricted")));
     }
 
     private static Optional<TokenRow> first(RowSet<Row> rows) {

@@ -10,13 +10,14 @@ import java.util.Map;
  */
 public record TokenRow(String token, String tenant, TokenFormat format, boolean deterministic, byte[] fingerprint,
         String brand, String bin, String last4, int expMonth, int expYear, long dataKeyId, byte[] ciphertext,
-        Map<String, String> metadata, Instant expiresAt, Instant createdAt) {
+        Map<String, String> metadata, Instant expiresAt, Instant createdAt, String purpose, String legalBasis, String consentRef,
+        boolean restricted) {
 
     /** What the API shows of this row: never the card, at most BIN and last four. */
     public TokenView view() {
         return new TokenView(token, format.name(), brand, bin, last4, expMonth, expYear,
                 Base64.getUrlEncoder().withoutPadding().encodeToString(fingerprint), createdAt.toString(),
-                expiresAt == null ? null : expiresAt.toString(), metadata);
+                expiresAt == null ? null : expiresAt.toString(), metadata, purpose, legalBasis, consentRef, restricted);
     }
 
     @Override

@@ -38,6 +38,20 @@ public class TokenService {
     @Inject
     Audit audit;
 
+    @Inject
+    PurposePolicies purposes;
+
+    /** Production: a tenant collects cards only once its controller registered a purpose. */
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "cardvault.privacy.require-registry", defaultValue = "true")
+    boolean requireRegistry;
+
+    java.time.Clock clock = java.time.Clock.systemUTC();
+
+    /** Whether a tenant without a registered purpose is refused (production). */
+    public boolean requiresRegistry() {
+        return requireRegistry;
+    }
+
     /** Writes new token rows inside the audit batch transaction. */
     private final dev.cardvault.audit.AuditAppender.Companion<TokenRow> newTokens =
             (tx, rows) -> repository.insertMany(tx, rows);
@@ -48,12 +62,22 @@ public class TokenService {
      * is found or created inside that transaction too, and the event names the token it ended up
      * with. Other failures are recorded as FAILED where possible.
      */
-    public Uni<Tokenized> tokenize(Caller caller, TokenizeCommand cmd, AuditContext audited) {
-        byte[] fingerprint = fingerprints.fingerprint(caller.tenant(), cmd.pan().digits());
-        Uni<Tokenized> stored = cmd.deterministic()
-                ? deterministic(caller.tenant(), cmd, fingerprint, audited, 0)
-                : insertNew(caller.tenant(), cmd, fingerprint, audited, 0).map(v -> new Tokenized(v, true));
-        return stored.onFailure().invoke(e -> audit.recordInBackground(audited.event(AuditType.TOKEN_CREATED, Outcome.FAILED, null, null)));
+    public Uni<Tokenized> tokenize(Caller caller, TokenizeCommand requested, AuditContext audited) {
+        Uni<Tokenized> stored = purposes.of(caller.tenant()).flatMap(p -> {
+            // The purpose binds before anything is encrypted: an unknown purpose stores nothing.
+            TokenizeCommand cmd = PurposeBinding.bind(p, requested, clock.instant(), requireRegistry);
+            byte[] fingerprint = fingerprints.fingerprint(caller.tenant(), cmd.pan().digits());
+            return cmd.deterministic()
+                    ? deterministic(caller.tenant(), cmd, fingerprint, audited, 0)
+                    : insertNew(caller.tenant(), cmd, fingerprint, audited, 0).map(v -> new Tokenized(v, true));
+        });
+        return stored.onFailure().invoke(e -> audit.recordInBackground(audited.event(AuditType.TOKEN_CREATED, Outcome.FAILED, null,
+                safePurpose(requested.purpose()))));
+    }
+
+    /** A purpose as the trail may record it: caller input, so only when it has the form of a code. */
+    static String safePurpose(String purpose) {
+        return purpose != null && TokenizeCommand.PURPOSE_CODE.matcher(purpose).matches() ? purpose : null;
     }
 
     public Uni<TokenView> metadata(Caller caller, String token) {
@@ -68,7 +92,7 @@ public class TokenService {
         String token = TokenGenerator.generate(cmd.format(), cmd.pan());
         return dataKeys.forEncryption(tenant).flatMap(key -> {
             TokenRow row = row(token, tenant, cmd, fingerprint, key);
-            return audit.recordWith(audited.event(AuditType.TOKEN_CREATED, Outcome.SUCCESS, token, null), newTokens, row)
+            return audit.recordWith(audited.event(AuditType.TOKEN_CREATED, Outcome.SUCCESS, token, cmd.purpose()), newTokens, row)
                     .flatMap(written -> written
                             ? Uni.createFrom().item(row.view())
                             // The value is taken (format-preserving tokens have few random digits): draw again.
@@ -80,7 +104,7 @@ public class TokenService {
         String drawn = TokenGenerator.generate(cmd.format(), cmd.pan());
         return dataKeys.forEncryption(tenant).flatMap(key -> {
             DeterministicWrite w = new DeterministicWrite(tenant, cmd, fingerprint, key, drawn);
-            return audit.recordWith(audited.event(AuditType.TOKEN_CREATED, Outcome.SUCCESS, null, null), deterministicTokens, w)
+            return audit.recordWith(audited.event(AuditType.TOKEN_CREATED, Outcome.SUCCESS, null, cmd.purpose()), deterministicTokens, w)
                     .flatMap(written -> written
                             ? Uni.createFrom().item(new Tokenized(w.view, w.created))
                             // The drawn value is taken by another token: draw again.
@@ -167,7 +191,8 @@ public class TokenService {
         return new TokenRow(token, tenant, cmd.format(), cmd.deterministic(), fingerprint,
                 cmd.pan().brand().name(), cmd.pan().bin(), cmd.pan().last4(), cmd.expiry().month(), cmd.expiry().year(),
                 key.id(), ciphertext, cmd.metadata(), cmd.expiresAt(),
-                java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS)); // PostgreSQL keeps microseconds
+                java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS), // PostgreSQL keeps microseconds
+                cmd.purpose(), cmd.legalBasis(), cmd.consentRef(), false);
     }
 
 }

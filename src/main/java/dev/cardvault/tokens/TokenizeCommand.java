@@ -19,7 +19,11 @@ import dev.cardvault.errors.Violation;
 
 /** A tokenize request that passed every rule of the contract. */
 public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, TokenFormat format, boolean deterministic,
-        Instant expiresAt, Map<String, String> metadata) {
+        Instant expiresAt, Map<String, String> metadata, String purpose, String consentRef, String legalBasis) {
+
+    /** A purpose code: what the registry accepts, and all that is ever echoed or audited of one. */
+    public static final java.util.regex.Pattern PURPOSE_CODE = java.util.regex.Pattern.compile("[A-Z][A-Z0-9_]{0,39}");
+    static final int MAX_CONSENT_REF_LENGTH = 128;
 
     static final int MAX_METADATA_ENTRIES = 20;
     static final int MAX_METADATA_LENGTH = 256;
@@ -62,10 +66,32 @@ public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, Tok
         }
         Map<String, String> metadata = r.metadata == null ? Map.of() : r.metadata;
         checkMetadata(metadata, v);
+        v.addAll(purposeViolations(r.purpose, r.consentRef));
         if (!v.isEmpty()) {
             throw new InvalidRequest(v);
         }
-        return new TokenizeCommand(pan, expiry, name, format, Boolean.TRUE.equals(r.deterministic), expiresAt, Map.copyOf(metadata));
+        return new TokenizeCommand(pan, expiry, name, format, Boolean.TRUE.equals(r.deterministic), expiresAt, Map.copyOf(metadata),
+                r.purpose, r.consentRef, null);
+    }
+
+    /** The form of a purpose code and a consent reference (whether the tenant has them is {@link PurposeBinding}'s). */
+    public static List<Violation> purposeViolations(String purpose, String consentRef) {
+        List<Violation> v = new ArrayList<>();
+        if (purpose != null && !PURPOSE_CODE.matcher(purpose).matches()) {
+            v.add(new Violation("purpose", "must be a purpose code: capital letters, digits and underscores, such as RECURRING_BILLING"));
+        }
+        if (consentRef != null && (consentRef.isBlank() || consentRef.length() > MAX_CONSENT_REF_LENGTH
+                || consentRef.chars().anyMatch(Character::isISOControl))) {
+            v.add(new Violation("consentRef", "must be 1 to " + MAX_CONSENT_REF_LENGTH + " characters without control characters"));
+        } else if (consentRef != null && CardShape.contains(consentRef)) {
+            v.add(new Violation("consentRef", "must not hold card data (it looks like a card number)"));
+        }
+        return v;
+    }
+
+    /** This command bound to its purpose's legal basis, with the expiry it will be stored with. */
+    TokenizeCommand bound(String basis, Instant expires) {
+        return new TokenizeCommand(pan, expiry, cardholderName, format, deterministic, expires, metadata, purpose, consentRef, basis);
     }
 
     /**
@@ -129,6 +155,6 @@ public record TokenizeCommand(Pan pan, Expiry expiry, String cardholderName, Tok
 
     @Override
     public String toString() {
-        return "TokenizeCommand[pan=" + pan + ", format=" + format + ", deterministic=" + deterministic + "]";
+        return "TokenizeCommand[pan=" + pan + ", format=" + format + ", deterministic=" + deterministic + ", purpose=" + purpose + "]";
     }
 }

@@ -22,6 +22,10 @@ public class TokenizeRequest {
     public Boolean deterministic;
     public String expiresAt;
     public Map<String, String> metadata;
+    /** The controller's purpose this card is collected for (required once the tenant registered one). */
+    public String purpose;
+    /** The reference of the cardholder's recorded consent, for a purpose whose legal basis is CONSENT. */
+    public String consentRef;
 
     @Override
     public String toString() {

@@ -124,6 +124,10 @@ public class ProblemMappers {
         if (e.reason() == RevealDenied.Reason.RATE_LIMITED) {
             return respond(ctx, Problems.rateLimited(e.retryAfterSeconds()));
         }
+        if (e.reason() == RevealDenied.Reason.RESTRICTED) {
+            return respond(ctx, new Problem("restricted", "Forbidden", 403, "Processing of this card is restricted (GDPR Art. 18) "
+                    + "at the cardholder's request; it is kept but not revealed until the controller lifts the restriction."));
+        }
         return respond(ctx, Problems.purposeNotAllowed());
     }
 
@@ -151,6 +155,25 @@ public class ProblemMappers {
             case RECORDING_NOT_PAUSED -> new Problem("recording-not-paused", "Service Unavailable", 503, e.getMessage()).retryAfter(2);
         };
         return respond(ctx, problem);
+    }
+
+    @ServerExceptionMapper
+    public Response privacyRefused(dev.cardvault.privacy.PrivacyRefused e, RoutingContext ctx) {
+        Problem problem = switch (e.reason()) {
+            case CONTROLLER_NOT_FOUND -> new Problem("controller-not-found", "Not Found", 404, e.getMessage());
+            case CONTROLLER_CLOSED -> new Problem("controller-closed", "Conflict", 409, e.getMessage());
+            case OFFBOARDING_NOT_FOUND -> new Problem("offboarding-not-found", "Not Found", 404, e.getMessage());
+            case SELF_APPROVAL -> new Problem("self-approval", "Forbidden", 403, e.getMessage());
+            case NOT_PENDING -> new Problem("offboarding-not-pending", "Conflict", 409, e.getMessage());
+            case OFFBOARDING_OPEN -> new Problem("offboarding-open", "Conflict", 409, e.getMessage());
+        };
+        return respond(ctx, problem);
+    }
+
+    @ServerExceptionMapper
+    public Response collectionRefused(dev.cardvault.tokens.CollectionRefused e, RoutingContext ctx) {
+        return respond(ctx, new Problem(e.reason() == dev.cardvault.tokens.CollectionRefused.Reason.NOT_REGISTERED
+                ? "controller-not-registered" : "controller-closed", "Forbidden", 403, e.getMessage()));
     }
 
     @ServerExceptionMapper

@@ -84,7 +84,9 @@ public final class Problems {
 
     public static Problem purposeNotAllowed() {
         return new Problem("purpose-not-allowed", "Forbidden", 403,
-                "This purpose is not allowed for revealing cards; use one of the configured purposes (see the API reference).");
+                "This purpose is not allowed for revealing this card: your controller's registered purposes say what a card "
+                        + "collected for each purpose may be revealed for (GET /v1/controllers/{tenant}), and the vault's "
+                        + "configured list bounds them all.");
     }
 
     public static Problem rateLimited(long retryAfterSeconds) {

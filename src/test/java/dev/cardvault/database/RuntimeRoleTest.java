@@ -143,10 +143,13 @@ class RuntimeRoleTest {
                 Map.entry("audit_anchor", "SELECT"),
                 Map.entry("audit_held", "SELECT, INSERT, DELETE"),
                 Map.entry("seal_config", "SELECT, INSERT"),
-                Map.entry("capture_session", "SELECT, INSERT, UPDATE"),
-                Map.entry("capture_webhook", "SELECT, INSERT, UPDATE"),
-                Map.entry("capture_event", "SELECT, INSERT"),
-                Map.entry("connector_transaction", "SELECT, INSERT"),
+                Map.entry("capture_session", "SELECT, INSERT, UPDATE, DELETE"),
+                Map.entry("capture_webhook", "SELECT, INSERT, UPDATE, DELETE"),
+                Map.entry("capture_event", "SELECT, INSERT, DELETE"),
+                Map.entry("connector_transaction", "SELECT, INSERT, DELETE"),
+                Map.entry("controller", "SELECT, INSERT, UPDATE"),
+                Map.entry("controller_purpose", "SELECT, INSERT, UPDATE"),
+                Map.entry("offboarding", "SELECT, INSERT, UPDATE"),
                 Map.entry("capture_entry", "SELECT, INSERT, UPDATE, DELETE"),
                 Map.entry("transient_cvc", "SELECT, INSERT, UPDATE, DELETE"));
         try (Connection c = Db.connect()) {

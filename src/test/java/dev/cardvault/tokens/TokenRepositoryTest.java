@@ -47,7 +47,7 @@ class TokenRepositoryTest {
         byte[] ciphertext = CardRecordCipher.encrypt(new CardRecordCipher.CardRecord(p.digits(), 12, 2031, null), key, tenant, token);
         return new TokenRow(token, tenant, TokenFormat.LAST4, false, fingerprints.fingerprint(tenant, p.digits()),
                 p.brand().name(), p.bin(), p.last4(), 12, 2031, key.id(), ciphertext, Map.of(), null,
-                Instant.now().truncatedTo(ChronoUnit.MICROS));
+                Instant.now().truncatedTo(ChronoUnit.MICROS), null, null, null, false);
     }
 
     @Test
