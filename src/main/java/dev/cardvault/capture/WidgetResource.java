@@ -36,7 +36,7 @@ import io.smallrye.mutiny.Uni;
 @SecurityRequirements
 public class WidgetResource {
 
-    static final String SECRET_HEADER = "CardVault-Client-Secret";
+    public static final String SECRET_HEADER = "CardVault-Client-Secret";
 
     @Inject
     CaptureService service;
