@@ -75,7 +75,7 @@ public class ControllerRegistry {
 
     public Uni<Saved<Controller>> putController(PrivacyAudit who, String tenant, RegistryRequests.ControllerBody body) {
         if (!TenantClaim.isValid(tenant)) {
-            throw new InvalidRequest("tenant", "must be a tenant id: lower-case letters, digits and hyphens, at most 63");
+            throw PrivacyRefused.noController(); // not a tenant id: lower-case letters, digits and hyphens
         }
         List<Violation> v = new ArrayList<>();
         String name = text(v, "name", body.name, 200, true);
@@ -124,10 +124,14 @@ public class ControllerRegistry {
     }
 
     public Uni<Saved<ControllerPurpose>> putPurpose(PrivacyAudit who, String tenant, String code, RegistryRequests.PurposeBody body) {
-        List<Violation> v = new ArrayList<>();
-        if (code == null || !TokenizeCommand.PURPOSE_CODE.matcher(code).matches()) {
-            v.add(new Violation("code", "must be a purpose code: capital letters, digits and underscores, such as MONTHLY_BILLING"));
+        if (!TenantClaim.isValid(tenant)) {
+            throw PrivacyRefused.noController();
         }
+        if (code == null || !TokenizeCommand.PURPOSE_CODE.matcher(code).matches()) {
+            throw new PrivacyRefused(PrivacyRefused.Reason.PURPOSE_NOT_FOUND,
+                    "No purpose can have this code: a code is capital letters, digits and underscores, such as MONTHLY_BILLING.");
+        }
+        List<Violation> v = new ArrayList<>();
         String description = text(v, "description", body.description, 500, true);
         if (body.legalBasis == null || !LEGAL_BASES.contains(body.legalBasis)) {
             v.add(new Violation("legalBasis", "must be one of CONTRACT, CONSENT, LEGAL_OBLIGATION, LEGITIMATE_INTEREST (GDPR Art. 6(1))"));

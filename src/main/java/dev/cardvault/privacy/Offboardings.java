@@ -71,6 +71,9 @@ public class Offboardings {
     String auditRetention;
 
     public Uni<RegistryRequests.OffboardingView> request(PrivacyAudit who, String tenant, String reason) {
+        if (!dev.cardvault.auth.TenantClaim.isValid(tenant)) {
+            throw PrivacyRefused.noController();
+        }
         List<dev.cardvault.errors.Violation> v = new java.util.ArrayList<>();
         String why = ControllerRegistry.text(v, "reason", reason, 500, true);
         if (!v.isEmpty()) {

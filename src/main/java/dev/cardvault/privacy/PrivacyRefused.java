@@ -5,7 +5,7 @@ public final class PrivacyRefused extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
-    public enum Reason { CONTROLLER_NOT_FOUND, CONTROLLER_CLOSED, OFFBOARDING_NOT_FOUND, SELF_APPROVAL, NOT_PENDING, OFFBOARDING_OPEN }
+    public enum Reason { CONTROLLER_NOT_FOUND, PURPOSE_NOT_FOUND, CONTROLLER_CLOSED, OFFBOARDING_NOT_FOUND, SELF_APPROVAL, NOT_PENDING, OFFBOARDING_OPEN }
 
     private final Reason reason;
 

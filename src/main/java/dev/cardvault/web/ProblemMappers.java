@@ -161,6 +161,7 @@ public class ProblemMappers {
     public Response privacyRefused(dev.cardvault.privacy.PrivacyRefused e, RoutingContext ctx) {
         Problem problem = switch (e.reason()) {
             case CONTROLLER_NOT_FOUND -> new Problem("controller-not-found", "Not Found", 404, e.getMessage());
+            case PURPOSE_NOT_FOUND -> new Problem("purpose-not-found", "Not Found", 404, e.getMessage());
             case CONTROLLER_CLOSED -> new Problem("controller-closed", "Conflict", 409, e.getMessage());
             case OFFBOARDING_NOT_FOUND -> new Problem("offboarding-not-found", "Not Found", 404, e.getMessage());
             case SELF_APPROVAL -> new Problem("self-approval", "Forbidden", 403, e.getMessage());

@@ -1,6 +1,9 @@
 package dev.cardvault.audit;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -363,6 +366,21 @@ class AuditIntegrityTest {
             Api.metadata(agent(), t).then().statusCode(200);
             accept();
 
+            // Restriction and rectification (GDPR Art. 18, 16): no receipt, no change.
+            refuse("PROCESSING_RESTRICTED");
+            given().header("Authorization", officer).contentType("application/json")
+                    .body(new JsonObject().put("pan", pan).put("restricted", true).encode()).post("/v1/subject-requests/restriction")
+                    .then().statusCode(503).body(not(containsString("receipt")));
+            assertEquals(0, count("SELECT count(*) FROM token WHERE token = '" + t + "' AND restricted"));
+            accept();
+            refuse("SUBJECT_DATA_RECTIFIED");
+            given().header("Authorization", officer).contentType("application/json")
+                    .body(new JsonObject().put("pan", pan).put("cardholderName", "Changed Name").encode())
+                    .post("/v1/subject-requests/rectification").then().statusCode(503);
+            accept();
+            Api.reveal(Api.bearer("billing", "integrity", "detokenizer"), t, "RECURRING_BILLING").then().statusCode(200)
+                    .body("cardholderName", not(equalTo("Changed Name")));
+
             // Deterministic tokenize: no token for the card appears.
             String other = TestCards.randomVisa();
             refuse("TOKEN_CREATED");
@@ -415,7 +433,7 @@ class AuditIntegrityTest {
         }
         // The erasure that was refused works now, and records its count.
         Api.erase(officer, pan).then().statusCode(200);
-        assertTrue(AuditTrail.events("type=CARD_ERASED").stream().anyMatch(e -> "count=1".equals(e.get("detail"))
+        assertTrue(AuditTrail.events("type=CARD_ERASED").stream().anyMatch(e -> String.valueOf(e.get("detail")).startsWith("count=1 receipt=rcpt_")
                 && "pia-privacy".equals(e.get("subject"))));
         assertTrue(AuditTrail.verify().getBoolean("valid"));
     }

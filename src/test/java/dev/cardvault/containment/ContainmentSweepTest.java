@@ -118,6 +118,7 @@ class ContainmentSweepTest {
 
     private static Result run() throws Exception {
         long start = System.nanoTime();
+        registerSweepController();
         OpenApiSlots api = new OpenApiSlots(Json.MAPPER.readTree(given().queryParam("format", "json").get("/q/openapi").asString()));
         List<Op> ops = api.operations();
         LeakDetector detector = new LeakDetector();
@@ -156,6 +157,22 @@ class ContainmentSweepTest {
     }
 
     /** Every role constant, so a route guarded by a role added later is reached too. */
+    /**
+     * The sweep's tenant as a registered controller whose collection purpose is the baseline's
+     * "purpose" value, so that bodies carrying it are accepted and tokens are stored bound to it.
+     */
+    private static void registerSweepController() {
+        String admin = TestJwt.as("sweep-admin").roles("processor-admin").tenant("platform").bearer();
+        given().header("Authorization", admin).contentType("application/json")
+                .body("{\"name\": \"Sweep\", \"dpaReference\": \"DPA-SWEEP\", \"dpaDate\": \"2026-01-01\", "
+                        + "\"contact\": {\"email\": \"dpo@sweep.example\"}}")
+                .put("/v1/controllers/" + TENANT).then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+        given().header("Authorization", admin).contentType("application/json")
+                .body("{\"description\": \"Sweep\", \"legalBasis\": \"CONTRACT\", \"retention\": \"P1Y\", "
+                        + "\"revealPurposes\": [\"RECURRING_BILLING\"]}")
+                .put("/v1/controllers/" + TENANT + "/purposes/RECURRING_BILLING").then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+    }
+
     private static String bearer() throws IllegalAccessException {
         List<String> roles = new ArrayList<>();
         for (Field f : Roles.class.getDeclaredFields()) {

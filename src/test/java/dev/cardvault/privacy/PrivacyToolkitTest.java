@@ -386,6 +386,52 @@ class PrivacyToolkitTest {
     }
 
     @Test
+    void registryAndOffboarding_withAFailingAuditWrite_changeNothing() throws Exception {
+        String tenant = "gdpr-atomic";
+        JsonObject body = new JsonObject().put("name", "Atomic").put("dpaReference", "DPA-A").put("dpaDate", "2026-01-01")
+                .put("contact", new JsonObject().put("email", "dpo@atomic.example"));
+        try {
+            refuse("CONTROLLER_REGISTERED");
+            as(ADMIN).body(body.encode()).put("/v1/controllers/" + tenant).then().statusCode(503);
+            assertEquals(0, Db.scalar("SELECT count(*) FROM controller WHERE tenant = ?", tenant), "no controller without its event");
+            accept();
+            as(ADMIN).body(body.encode()).put("/v1/controllers/" + tenant).then().statusCode(201);
+            refuse("PURPOSE_REGISTERED");
+            purpose(tenant, "BILLING", "CONTRACT", "P1Y", List.of("RECURRING_BILLING"), true).then().statusCode(503);
+            assertEquals(0, Db.scalar("SELECT count(*) FROM controller_purpose WHERE tenant = ?", tenant));
+            accept();
+            String t = Api.tokenized(tenant, card(TestCards.randomVisa(), null));
+            String id = as(ADMIN).body("{\"reason\": \"atomicity\"}").post("/v1/controllers/" + tenant + "/offboard").then()
+                    .statusCode(202).extract().path("id");
+            refuse("CONTROLLER_OFFBOARD_APPROVED");
+            as(SECOND_ADMIN).post("/v1/controllers/" + tenant + "/offboard/" + id + "/approve").then().statusCode(503);
+            accept();
+            Api.metadata(Api.agent(tenant), t).then().statusCode(200);
+            assertEquals(1, Db.scalar("SELECT count(*) FROM controller WHERE tenant = ? AND state = 'ACTIVE'", tenant));
+            given().header("Authorization", ADMIN).get("/v1/controllers/" + tenant + "/offboard/" + id).then().statusCode(200)
+                    .body("state", equalTo("PENDING_APPROVAL"));
+        } finally {
+            accept();
+        }
+    }
+
+    /** Makes the trail refuse events of one type, as a full disk would. */
+    static void refuse(String type) throws Exception {
+        try (Connection c = Db.superuser(); Statement s = c.createStatement()) {
+            s.execute("CREATE OR REPLACE FUNCTION test_refuse_privacy_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "RAISE EXCEPTION 'refused for the test'; END $$");
+            s.execute("CREATE TRIGGER test_refuse_privacy_event BEFORE INSERT ON audit_event FOR EACH ROW WHEN (NEW.type = '" + type
+                    + "') EXECUTE FUNCTION test_refuse_privacy_event()");
+        }
+    }
+
+    static void accept() throws Exception {
+        try (Connection c = Db.superuser(); Statement s = c.createStatement()) {
+            s.execute("DROP TRIGGER IF EXISTS test_refuse_privacy_event ON audit_event");
+        }
+    }
+
+    @Test
     void prodRule_aTenantWithoutARegistry_collectsNothing() {
         // The production setting, switched on for this test only (the bean's flag, as the prod profile sets it).
         var tokens = io.quarkus.arc.Arc.container().instance(dev.cardvault.tokens.TokenService.class).get();
