@@ -69,6 +69,10 @@ public class ControllerRegistry {
         return Panache.withSession(() -> ControllerPurpose.<ControllerPurpose> list("tenant = ?1 order by code", tenant));
     }
 
+    public Uni<List<ControllerPurpose>> allPurposes() {
+        return Panache.withSession(() -> ControllerPurpose.<ControllerPurpose> listAll(io.quarkus.panache.common.Sort.by("tenant", "code")));
+    }
+
     public Uni<List<Controller>> all() {
         return Panache.withSession(() -> Controller.<Controller> listAll(io.quarkus.panache.common.Sort.by("tenant")));
     }

@@ -62,16 +62,11 @@ public class ControllerResource {
     @APIResponse(responseCode = "200", description = "The controllers, by tenant")
     @APIResponse(responseCode = "403", description = "Role processor-admin missing")
     public Uni<List<RegistryRequests.ControllerView>> controllers() {
-        return registry.all().flatMap(all -> {
-            Uni<List<RegistryRequests.ControllerView>> out = Uni.createFrom().item(new java.util.ArrayList<>());
-            for (Controller c : all) {
-                out = out.flatMap(list -> registry.purposes(c.tenant).map(p -> {
-                    list.add(RegistryRequests.ControllerView.of(c, p));
-                    return list;
-                }));
-            }
-            return out;
-        });
+        return registry.all().flatMap(all -> registry.allPurposes().map(purposes -> {
+            java.util.Map<String, List<ControllerPurpose>> byTenant = purposes.stream()
+                    .collect(java.util.stream.Collectors.groupingBy(p -> p.tenant));
+            return all.stream().map(c -> RegistryRequests.ControllerView.of(c, byTenant.getOrDefault(c.tenant, List.of()))).toList();
+        }));
     }
 
     @PUT

@@ -4,7 +4,6 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
-import dev.cardvault.card.CardNumberField;
 import dev.cardvault.card.CardShape;
 import dev.cardvault.card.ReferenceField;
 

@@ -69,6 +69,31 @@ class TwilioPayConnectorTest {
     }
 
     @Test
+    void aRegisteredController_getsThePurposeFromPayParameters_andRefusalsInTwiliosShape() throws Exception {
+        String admin = Api.bearer("pat-admin", "platform", "processor-admin");
+        given().header("Authorization", admin).contentType("application/json").body("{\"name\": \"Bound\", \"dpaReference\": "
+                + "\"DPA-TW\", \"dpaDate\": \"2026-01-01\", \"contact\": {\"email\": \"dpo@bound.example\"}}")
+                .put("/v1/controllers/tw-bound").then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+        given().header("Authorization", admin).contentType("application/json").body("{\"description\": \"Stored card\", "
+                + "\"legalBasis\": \"CONSENT\", \"retention\": \"P1Y\", \"revealPurposes\": [\"PAYMENT_AUTHORIZATION\"]}")
+                .put("/v1/controllers/tw-bound/purposes/STORED_CARD").then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+        String basic = "Basic " + Base64.getEncoder().encodeToString("twilio-bound:test-only-connector-password".getBytes(StandardCharsets.UTF_8));
+        String pan = TestCards.randomVisa();
+        JsonObject noConsent = twilioTokenize("TW-B-1", pan).put("parameters", new JsonObject().put("purpose", "STORED_CARD"));
+        Response refused = given().header("Authorization", basic).contentType("application/json").body(noConsent.encode())
+                .post("/connectors/twilio-pay/tw-bound");
+        refused.then().statusCode(200).body("token_id", nullValue()).body("error_code", equalTo("invalid-purpose"))
+                .body("error_message", org.hamcrest.Matchers.containsString("consentRef"));
+        JsonObject bound = twilioTokenize("TW-B-2", pan).put("parameters", new JsonObject().put("purpose", "STORED_CARD")
+                .put("consentRef", "ivr-consent-ab").put("orderRef", "TW-B"));
+        String token = given().header("Authorization", basic).contentType("application/json").body(bound.encode())
+                .post("/connectors/twilio-pay/tw-bound").then().statusCode(200).body("error_code", nullValue()).extract().path("token_id");
+        Api.metadata(Api.agent("tw-bound"), token).then().statusCode(200).body("purpose", equalTo("STORED_CARD"))
+                .body("consentRef", equalTo("ivr-consent-ab")).body("metadata.orderRef", equalTo("TW-B"))
+                .body("metadata.purpose", nullValue());
+    }
+
+    @Test
     void invalidCards_chargesAndWrongCredentials_areRefusedTheWayTwilioExpects() throws Exception {
         String pan = TestCards.randomVisa();
         String bad = pan.substring(0, 15) + (char) ('0' + (pan.charAt(15) - '0' + 1) % 10);

@@ -179,7 +179,19 @@ class ContainerIT {
                 String pan = TestCards.randomVisa();
                 String agent = "Bearer " + TestJwt.as("agent").roles("tokenizer").tenant("acme").issuer(issuer).audience(audience).signedWith(signer).mint();
                 String billing = "Bearer " + TestJwt.as("billing").roles("detokenizer").tenant("acme").issuer(issuer).audience(audience).signedWith(signer).mint();
-                HttpResponse<String> created = api.post("/v1/tokens", agent, Api.card(pan).put("expYear", 2040).encode());
+                String admin = "Bearer " + TestJwt.as("admin").roles("processor-admin").tenant("platform").issuer(issuer).audience(audience)
+                        .signedWith(signer).mint();
+                if (prod) {
+                    // Production collects cards only for a purpose the tenant's controller registered.
+                    assertEquals(403, api.post("/v1/tokens", agent, Api.card(pan).put("expYear", 2040).encode()).statusCode());
+                }
+                int registered = api.send("PUT", "/v1/controllers/acme", admin, "{\"name\": \"Acme\", \"dpaReference\": \"DPA-1\", "
+                        + "\"dpaDate\": \"2026-01-01\", \"contact\": {\"email\": \"dpo@acme.example\"}}").statusCode();
+                assertTrue(registered == 201 || registered == 200, "controller registration answered " + registered);
+                int purpose = api.send("PUT", "/v1/controllers/acme/purposes/BILLING", admin, "{\"description\": \"Billing\", "
+                        + "\"legalBasis\": \"CONTRACT\", \"retention\": \"P2Y\", \"revealPurposes\": [\"RECURRING_BILLING\"]}").statusCode();
+                assertTrue(purpose == 201 || purpose == 200, "purpose registration answered " + purpose);
+                HttpResponse<String> created = api.post("/v1/tokens", agent, Api.card(pan).put("expYear", 2040).put("purpose", "BILLING").encode());
                 assertEquals(201, created.statusCode(), () -> created.body() + "\n" + read(log));
                 String token = new JsonObject(created.body()).getString("token");
                 HttpResponse<String> revealed = api.post("/v1/tokens/" + token + "/detokenize", billing, "{\"purpose\":\"RECURRING_BILLING\"}");
@@ -205,7 +217,8 @@ class ContainerIT {
                     Thread t = new Thread(() -> {
                         while (!stop.get()) {
                             try {
-                                int s = api.post("/v1/tokens", agent, Api.card(TestCards.randomVisa()).put("expMonth", 1).put("expYear", 2041).encode()).statusCode();
+                                int s = api.post("/v1/tokens", agent, Api.card(TestCards.randomVisa()).put("expMonth", 1).put("expYear", 2041)
+                                        .put("purpose", "BILLING").encode()).statusCode();
                                 if (s == 201 && terminating.get()) {
                                     servedAfterSigterm.incrementAndGet();
                                 } else if (s == 503) {
