@@ -19,22 +19,25 @@ public class Controller extends PanacheEntityBase {
     public static final String CLOSED = "CLOSED";
 
     @Id
+    @Column(columnDefinition = "text")
     public String tenant;
 
+    @Column(columnDefinition = "text")
     public String name;
 
-    @Column(name = "dpa_reference")
+    @Column(name = "dpa_reference", columnDefinition = "text")
     public String dpaReference;
 
     @Column(name = "dpa_date")
     public LocalDate dpaDate;
 
-    @Column(name = "contact_name")
+    @Column(name = "contact_name", columnDefinition = "text")
     public String contactName;
 
-    @Column(name = "contact_email")
+    @Column(name = "contact_email", columnDefinition = "text")
     public String contactEmail;
 
+    @Column(columnDefinition = "text")
     public String state;
 
     @Column(name = "created_at")

@@ -46,21 +46,25 @@ public class ControllerPurpose extends PanacheEntityBase {
     }
 
     @Id
+    @Column(columnDefinition = "text")
     public String tenant;
 
     @Id
+    @Column(columnDefinition = "text")
     public String code;
 
+    @Column(columnDefinition = "text")
     public String description;
 
-    @Column(name = "legal_basis")
+    @Column(name = "legal_basis", columnDefinition = "text")
     public String legalBasis;
 
     /** An ISO-8601 period such as P2Y. */
+    @Column(columnDefinition = "text")
     public String retention;
 
     /** Comma-separated detokenize purposes. */
-    @Column(name = "reveal_purposes")
+    @Column(name = "reveal_purposes", columnDefinition = "text")
     public String revealPurposes;
 
     public boolean active;

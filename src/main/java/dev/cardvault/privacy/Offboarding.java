@@ -23,15 +23,19 @@ public class Offboarding extends PanacheEntityBase {
     public static final String EXPIRED = "EXPIRED";
 
     @Id
+    @Column(columnDefinition = "text")
     public String id;
 
+    @Column(columnDefinition = "text")
     public String tenant;
 
+    @Column(columnDefinition = "text")
     public String state;
 
+    @Column(columnDefinition = "text")
     public String reason;
 
-    @Column(name = "requested_by")
+    @Column(name = "requested_by", columnDefinition = "text")
     public String requestedBy;
 
     @Column(name = "requested_at")
@@ -40,7 +44,7 @@ public class Offboarding extends PanacheEntityBase {
     @Column(name = "expires_at")
     public Instant expiresAt;
 
-    @Column(name = "approved_by")
+    @Column(name = "approved_by", columnDefinition = "text")
     public String approvedBy;
 
     @Column(name = "approved_at")
@@ -59,5 +63,6 @@ public class Offboarding extends PanacheEntityBase {
     public Instant completedAt;
 
     /** The signed receipt, as answered (JSON), once completed. */
+    @Column(columnDefinition = "text")
     public String receipt;
 }

@@ -245,7 +245,12 @@ public class Offboardings {
                                     .execute(Tuple.of(id, stored, tokens)).map(u -> u.rowCount() == 1), done -> done
                                             ? AuditEvent.service(AuditType.CONTROLLER_OFFBOARDED, Outcome.SUCCESS, tenant, null,
                                                     "offboarding=" + id + " receipt=" + Receipts.idOf(receipt) + " tokens=" + tokens)
-                                            : null);
+                                            : null)
+                                    .invoke(done -> {
+                                        if (done) {
+                                            LOG.infof("Off-boarding %s of controller %s completed: receipt %s", id, tenant, Receipts.idOf(receipt));
+                                        }
+                                    });
                         }));
     }
 
