@@ -43,3 +43,22 @@ start_service() {
   done
   startup_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 }
+
+# CPU time, from /proc, in clock ticks (utime + stime of every thread of a process).
+clk_tck=$(getconf CLK_TCK)
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# PostgreSQL's CPU: the postmaster with its exited children (cutime + cstime) plus every live
+# backend, so connections that close during a run (pgbench's) are counted too.
+pg_postmaster() {
+  local backend
+  backend=$(psql_super -d postgres -c "SELECT pg_backend_pid()")
+  ps -o ppid= -p "$backend" | tr -d ' '
+}
+pg_ticks() {
+  local pm=$1 t c
+  t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+  for c in $(pgrep -P "$pm"); do t=$(( t + $(proc_ticks "$c") )); done
+  echo "$t"
+}
+# µs of CPU per operation: ticks and operations → "12.3"
+us_per_op() { awk -v t="$1" -v n="$2" -v hz="$clk_tck" 'BEGIN { if (n > 0) printf "%.0f", t * 1000000 / hz / n; else printf "n/a" }'; }

@@ -6,9 +6,12 @@
 #
 # Creates a fresh database (and drops it at the end), starts the packaged service on it with the
 # dev keys (explicitly: QUARKUS_PROFILE=dev), and measures at each connection count:
-#   limit    pgbench on the migrated schema: token-shaped INSERT; token SELECT + audit INSERT
+#   limit    pgbench, durable: the cheapest (a single-row INSERT into a token-shaped table with only a
+#            primary key; SELECT by key + INSERT into an audit-shaped table) and the service's own
+#            schema (token INSERT; token SELECT + audit_event INSERT)
 #   service  wrk: POST /v1/tokens (fresh Luhn-valid PAN each), single reveal, batch reveal of 100
-# Prints one table with service/limit ratios and writes it to bench/results/.
+#   CPU      of the service and of PostgreSQL during each run, from /proc: µs per request
+# Prints the tables with service/limit ratios and writes them to bench/results/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -26,14 +29,17 @@ command -v pgbench >/dev/null || { echo "installing pgbench"; apt-get install -y
 . "$here/lib.sh"
 start_service
 echo "service ready in ${startup_ms} ms (external PostgreSQL)"
+postmaster=$(pg_postmaster)
 
 export CV_TOKEN
 CV_TOKEN=$("$root/keys-dev/mint-jwt.sh" --sub bench-agent --groups tokenizer,detokenizer --tenant bench --ttl 86400)
 created_total=0
-# wrk output → "rps p50_ms p99_ms non2xx requests created"
+# wrk output → "rps p50_ms p99_ms non2xx requests created svc_us_per_req pg_us_per_req"
 run_wrk() { # conns script url [extra env]
-  local c=$1 script=$2 path=$3 out
+  local c=$1 script=$2 path=$3 out s0 p0 s1 p1
+  s0=$(proc_ticks "$svc"); p0=$(pg_ticks "$postmaster")
   out=$(wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${duration}s" --timeout 10s --latency -s "$here/lua/$script" "http://localhost:$port$path" 2>&1)
+  s1=$(proc_ticks "$svc"); p1=$(pg_ticks "$postmaster")
   echo "$out" > "$work/wrk-$script-$c.txt"
   local rps p50 p99 non2xx req created
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
@@ -42,26 +48,28 @@ run_wrk() { # conns script url [extra env]
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); non2xx=${non2xx:-0}
   req=$(awk '/requests in/ {print $1}' <<<"$out")
   created=$(awk '/^CREATED/ {print $2}' <<<"$out"); created=${created:-0}
-  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $non2xx $req $created"
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $non2xx $req $created $(us_per_op $(( s1 - s0 )) "$req") $(us_per_op $(( p1 - p0 )) "$req")"
 }
 to_ms() { # wrk prints 1.23ms / 456.00us / 1.02s
   awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
     else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
     else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 } else print "?" }'
 }
-# pgbench → "tps p50_ms p99_ms"
+# pgbench → "tps p50_ms p99_ms pg_us_per_transaction"
 run_pgbench() { # conns script [defines...]
   local c=$1 script=$2; shift 2
   rm -f "$work"/pgb*
-  local out
+  local out p0 p1
+  p0=$(pg_ticks "$postmaster")
   out=$(cd "$work" && pgbench -h "$host" -p "$pgport" -U "$role" -n -M prepared -c "$c" -j $(( c < 2 ? 1 : 2 )) \
         -T "$duration" -l --log-prefix=pgb "$@" -f "$here/$script" "$db" 2>&1)
   local tps
+  p1=$(pg_ticks "$postmaster")
   tps=$(awk '/^tps/ {print $3; exit}' <<<"$out")
   if [ -z "$tps" ]; then
     # e.g. more clients than the server's max_connections leaves next to the service's pool
     echo "$out" > "$work/pgbench-error-$c.txt"
-    echo "n/a n/a n/a"
+    echo "n/a n/a n/a n/a"
     return
   fi
   cat "$work"/pgb* | awk '{print $3}' | sort -n > "$work/lat.txt"
@@ -69,7 +77,7 @@ run_pgbench() { # conns script [defines...]
   n=$(wc -l < "$work/lat.txt")
   p50=$(awk -v n="$n" 'NR==int(n*0.50)+1 {printf "%.2f", $1/1000; exit}' "$work/lat.txt")
   p99=$(awk -v n="$n" 'NR==int(n*0.99)+1 {printf "%.2f", $1/1000; exit}' "$work/lat.txt")
-  echo "${tps%.*} $p50 $p99"
+  echo "${tps%.*} $p50 $p99 $(us_per_op $(( p1 - p0 )) "$n")"
 }
 
 echo "warming up and creating tokens for the reveal runs"
@@ -87,6 +95,13 @@ SELECT 'pgbtok_' || i, 'bench', 'RANDOM', false, decode(md5(i::text), 'hex'), 'V
        $dk, decode(md5(i::text) || md5(i::text) || md5(i::text) || md5(i::text), 'hex')
 FROM generate_series(1, 100000) i;
 ANALYZE token;
+-- The cheapest limits' tables: the same shapes with only a primary key, no triggers.
+CREATE TABLE bench_plain_token (LIKE token INCLUDING DEFAULTS, PRIMARY KEY (token));
+INSERT INTO bench_plain_token SELECT * FROM token WHERE token LIKE 'pgbtok_%';
+CREATE TABLE bench_plain_audit (seq bigint PRIMARY KEY, at timestamptz NOT NULL, type text NOT NULL, subject text,
+  tenant text, token text, purpose text, outcome text NOT NULL, source_ip text, request_id text, prev_hash text NOT NULL,
+  hash text NOT NULL);
+ANALYZE bench_plain_token;
 SQL
 n_bench=100000
 
@@ -96,6 +111,8 @@ for c in $conns; do
   echo "== $c connection(s)"
   li=$(run_pgbench "$c" limit_insert.sql -D dk="$dk")
   lr=$(run_pgbench "$c" limit_reveal.sql -D n="$n_bench")
+  lip=$(run_pgbench "$c" limit_insert_plain.sql -D dk="$dk")
+  lrp=$(run_pgbench "$c" limit_reveal_plain.sql -D n="$n_bench")
   sampler=""
   if [ "$c" = 32 ]; then ( sleep $(( duration / 2 )); ps -o rss= -p "$svc" > "$work/rss.txt" ) & sampler=$!; fi
   st=$(run_wrk "$c" tokenize.lua /v1/tokens)
@@ -103,13 +120,14 @@ for c in $conns; do
   if [ -n "$sampler" ]; then wait "$sampler"; rss_kb=$(tr -d ' ' < "$work/rss.txt"); fi
   sr=$(run_wrk "$c" reveal.lua /v1/tokens/x/detokenize)
   sb=$(run_wrk "$c" batch.lua /v1/detokenizations)
-  rows+=("$c|$li|$lr|$st|$sr|$sb")
+  rows+=("$c|$li|$lr|$lip|$lrp|$st|$sr|$sb")
 done
 in_flight_max=16
 for c in $conns; do in_flight_max=$(( in_flight_max + c )); done
 sleep 1
 stored=$(psql_bench -c "SELECT count(*) FROM token WHERE tenant = 'bench' AND token NOT LIKE 'pgb%'")
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }'; }
 cpu=$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2; exit}')
 pgver=$(psql_super -d postgres -c "SHOW server_version")
 jdk=$(java -version 2>&1 | head -1)
@@ -120,19 +138,36 @@ report="$here/results/$stamp.md"
   echo "Machine: $cpu, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; PostgreSQL $pgver at $host:$pgport (durable: fsync=$(psql_super -d postgres -c 'SHOW fsync'), synchronous_commit=$(psql_super -d postgres -c 'SHOW synchronous_commit')); $jdk"
   echo "Each figure: ${duration}s; service and database share the machine. Start-up to ready (external DB): ${startup_ms} ms. RSS under 32-connection tokenize load: $(( ${rss_kb:-0} / 1024 )) MiB."
   echo
-  echo "| conns | limit INSERT tps | p50 / p99 ms | tokenize rps | p50 / p99 ms | non-2xx | tokenize / limit | limit SELECT+audit tps | p50 / p99 ms | reveal rps | p50 / p99 ms | non-2xx | reveal / limit | batch req/s (PANs/s) | p50 / p99 ms | non-2xx | batch PANs / single |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "Limits are durable pgbench runs on the same database: *cheapest* = a token-shaped (or audit-shaped) table with only"
+  echo "a primary key; *own schema* = the service's tables with their indexes, constraints and triggers. CPU µs are per"
+  echo "request (per transaction for pgbench), sampled from /proc over the whole run: the service's JVM and every PostgreSQL"
+  echo "process."
+  echo
+  echo "### Tokenize"
+  echo
+  echo "| conns | cheapest INSERT tps (p99 ms) | own-schema INSERT tps (p99 ms) | tokenize rps | p50 / p99 ms | non-2xx | / cheapest | / own schema | service µs/req | PostgreSQL µs/req | service / PostgreSQL | PostgreSQL µs per cheapest INSERT |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   for r in "${rows[@]}"; do
-    IFS='|' read -r c li lr st sr sb <<<"$r"
-    read -r lit lip50 lip99 <<<"$li"; read -r lrt lrp50 lrp99 <<<"$lr"
-    read -r str stp50 stp99 stn _ _ <<<"$st"; read -r srr srp50 srp99 srn _ _ <<<"$sr"; read -r sbr sbp50 sbp99 sbn _ _ <<<"$sb"
-    ratio_t=$(awk -v a="$str" -v b="$lit" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }')
-    ratio_r=$(awk -v a="$srr" -v b="$lrt" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }')
+    IFS='|' read -r c li lr lip lrp st sr sb <<<"$r"
+    read -r lit _ lip99 _ <<<"$li"; read -r lipt _ lipp99 lipus <<<"$lip"
+    read -r str stp50 stp99 stn _ _ stsvc stpg <<<"$st"
+    printf "| %s | %s (%s) | %s (%s) | %.0f | %s / %s | %s | %s | %s | %s | %s | %s | %s |\n" "$c" "$lipt" "$lipp99" "$lit" "$lip99" \
+      "$str" "$stp50" "$stp99" "$stn" "$(ratio "$str" "$lipt")" "$(ratio "$str" "$lit")" "$stsvc" "$stpg" "$(ratio "$stsvc" "$stpg")" "$lipus"
+  done
+  echo
+  echo "### Reveal"
+  echo
+  echo "| conns | cheapest SELECT+audit tps (p99 ms) | own-schema SELECT+audit tps (p99 ms) | reveal rps | p50 / p99 ms | non-2xx | / cheapest | / own schema | service µs/req | PostgreSQL µs/req | service / PostgreSQL | batch of 100: req/s (PANs/s) | p50 / p99 ms | non-2xx | batch PANs / single |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for r in "${rows[@]}"; do
+    IFS='|' read -r c li lr lip lrp st sr sb <<<"$r"
+    read -r lrt _ lrp99 _ <<<"$lr"; read -r lrpt _ lrpp99 _ <<<"$lrp"
+    read -r srr srp50 srp99 srn _ _ srsvc srpg <<<"$sr"; read -r sbr sbp50 sbp99 sbn _ _ _ _ <<<"$sb"
     pans=$(awk -v a="$sbr" 'BEGIN { printf "%.0f", a * 100 }')
     ratio_b=$(awk -v a="$sbr" -v b="$srr" 'BEGIN { printf "%.1f", (b > 0 ? a * 100 / b : 0) }')
-    printf "| %s | %s | %s / %s | %.0f | %s / %s | %s | %s | %s | %s / %s | %.0f | %s / %s | %s | %s | %.0f (%s) | %s / %s | %s | %s× |\n" \
-      "$c" "$lit" "$lip50" "$lip99" "$str" "$stp50" "$stp99" "$stn" "$ratio_t" "$lrt" "$lrp50" "$lrp99" "$srr" "$srp50" "$srp99" \
-      "$srn" "$ratio_r" "$sbr" "$pans" "$sbp50" "$sbp99" "$sbn" "$ratio_b"
+    printf "| %s | %s (%s) | %s (%s) | %.0f | %s / %s | %s | %s | %s | %s | %s | %s | %.0f (%s) | %s / %s | %s | %s× |\n" "$c" "$lrpt" "$lrpp99" \
+      "$lrt" "$lrp99" "$srr" "$srp50" "$srp99" "$srn" "$(ratio "$srr" "$lrpt")" "$(ratio "$srr" "$lrt")" "$srsvc" "$srpg" \
+      "$(ratio "$srsvc" "$srpg")" "$sbr" "$pans" "$sbp50" "$sbp99" "$sbn" "$ratio_b"
   done
   echo
   echo "Stored tokens: $stored; successful tokenizations counted by wrk: $created_total. wrk does not count requests still in flight when it stops, so stored may exceed counted by at most the sum of the connection counts of the tokenize runs ($in_flight_max)."

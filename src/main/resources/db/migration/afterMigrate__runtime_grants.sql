@@ -57,6 +57,7 @@ BEGIN
             ('controller',            'SELECT, INSERT, UPDATE'),
             ('controller_purpose',    'SELECT, INSERT, UPDATE'),
             ('offboarding',           'SELECT, INSERT, UPDATE'),
+            ('import_job',            'SELECT, INSERT, UPDATE, DELETE'),
             ('flyway_schema_history', 'SELECT')
         ) AS g (tbl, privileges)
     LOOP

@@ -1,5 +1,6 @@
 package dev.cardvault.privacy;
 
+import dev.cardvault.crypto.RandomIds;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -94,7 +95,7 @@ public class Offboardings {
                                 tenant, Offboarding.PENDING_APPROVAL, Instant.now()).flatMap(x -> {
                                     Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
                                     Offboarding o = new Offboarding();
-                                    o.id = Ids.next(PREFIX);
+                                    o.id = RandomIds.letters(PREFIX);
                                     o.tenant = tenant;
                                     o.state = Offboarding.PENDING_APPROVAL;
                                     o.reason = why;
@@ -109,7 +110,7 @@ public class Offboardings {
     }
 
     public Uni<RegistryRequests.OffboardingView> find(String tenant, String id) {
-        if (!Ids.wellFormed(id, PREFIX)) {
+        if (!RandomIds.wellFormed(id, PREFIX)) {
             return Uni.createFrom().failure(notFound());
         }
         return Panache.withSession(() -> Offboarding.<Offboarding> findById(id)).map(o -> {
@@ -166,6 +167,7 @@ public class Offboardings {
                                     + "(SELECT id FROM capture_session WHERE tenant = $1)", tenant))
                             .flatMap(x -> exec(tx, "DELETE FROM capture_webhook WHERE tenant = $1", tenant))
                             .flatMap(x -> exec(tx, "DELETE FROM connector_transaction WHERE tenant = $1", tenant))
+                            .flatMap(x -> exec(tx, "DELETE FROM import_job WHERE tenant = $1", tenant))
                             .flatMap(x -> exec(tx, "DELETE FROM capture_session WHERE tenant = $1", tenant)).invoke(n -> counts[1] = n)
                             .flatMap(x -> exec(tx, "DELETE FROM token WHERE tenant = $1", tenant)).invoke(n -> counts[0] = n)
                             // Due at once: the re-key job empties and destroys them after its grace period.

@@ -1,5 +1,6 @@
 package dev.cardvault.privacy;
 
+import dev.cardvault.crypto.RandomIds;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -44,7 +45,7 @@ public class Receipts {
         private final Map<String, Object> fields = new LinkedHashMap<>();
 
         Content(String kind, String subject, String requestId, String tenant, Instant at) {
-            fields.put("receiptId", Ids.next("rcpt_"));
+            fields.put("receiptId", RandomIds.letters("rcpt_"));
             fields.put("kind", kind);
             fields.put("tenant", tenant);
             fields.put("requestedBy", subject);

@@ -117,6 +117,55 @@ public class TokenRepository {
                 + "c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18) ON CONFLICT DO NOTHING RETURNING token";
     }
 
+    /**
+     * Imported token rows, each with its import and line, in one statement inside the batch's
+     * audit transaction. Result {@code i}: whether row {@code i} was written (not when its token
+     * value is taken, or its line of this import was stored already; the caller looks again).
+     */
+    public Uni<boolean[]> insertImported(SqlClient tx, List<TokenRow> rows, List<Integer> lines, String importId) {
+        int n = rows.size();
+        Object[] params = new Object[TYPES.length + 2];
+        for (int c = 0; c < TYPES.length; c++) {
+            params[c] = Array.newInstance(TYPES[c], n);
+        }
+        Set<String> seen = new HashSet<>();
+        boolean[] first = new boolean[n];
+        for (int r = 0; r < n; r++) {
+            Object[] v = values(rows.get(r));
+            for (int c = 0; c < v.length; c++) {
+                Array.set(params[c], r, v[c]);
+            }
+            first[r] = seen.add(rows.get(r).token());
+        }
+        params[TYPES.length] = importId;
+        params[TYPES.length + 1] = lines.toArray(Integer[]::new);
+        return tx.preparedQuery(INSERT_IMPORTED).execute(Tuple.from(params)).map(result -> {
+            Set<String> inserted = new HashSet<>();
+            result.forEach(r -> inserted.add(r.getString("token")));
+            boolean[] ok = new boolean[n];
+            for (int r = 0; r < n; r++) {
+                ok[r] = first[r] && inserted.contains(rows.get(r).token());
+            }
+            return ok;
+        });
+    }
+
+    private static final String INSERT_IMPORTED = insertImportedSql();
+
+    private static String insertImportedSql() {
+        StringBuilder params = new StringBuilder();
+        StringBuilder cols = new StringBuilder();
+        String[] types = SQL_TYPES.split(", ");
+        for (int c = 0; c < types.length; c++) {
+            params.append(c == 0 ? "" : ", ").append('$').append(c + 1).append("::").append(types[c]);
+            cols.append(c == 0 ? "" : ", ").append("c").append(c + 1);
+        }
+        String select = cols.toString().replace("c", "u.c").replace("u.c13,", "u.c13::jsonb,");
+        return "INSERT INTO token (" + COLUMNS + ", import_id, import_line) SELECT " + select + ", $" + (types.length + 1)
+                + ", u.line FROM unnest(" + params + ", $" + (types.length + 2) + "::integer[]) AS u(" + cols + ", line) "
+                + "ON CONFLICT DO NOTHING RETURNING token";
+    }
+
     public Uni<Optional<String>> findDeterministic(SqlClient tx, String tenant, TokenFormat format, byte[] fingerprint) {
         return tx.preparedQuery("SELECT token FROM token WHERE tenant = $1 AND format = $2 AND fingerprint = $3 AND deterministic")
                 .execute(Tuple.of(tenant, format.name(), Buffer.buffer(fingerprint)))

@@ -42,7 +42,13 @@ public class HttpEdge {
     void install(@Observes Router router) {
         BodyLimit bodyLimit = new BodyLimit(limits.maxBodyBytes());
         router.route().order(Integer.MIN_VALUE).handler(ctx -> onRequest(ctx, bodyLimit));
-        router.route("/v1/*").order(Integer.MIN_VALUE + 1).handler(bodyLimit::handleChunked);
+        router.route().order(Integer.MIN_VALUE + 1).handler(ctx -> {
+            if (ImportRoute.isImport(ctx)) {
+                ctx.next(); // a stream read line by line, with its own limit
+            } else {
+                bodyLimit.handleChunked(ctx);
+            }
+        });
         router.route().order(Integer.MIN_VALUE).failureHandler(this::onFailure);
     }
 
@@ -68,9 +74,9 @@ public class HttpEdge {
             // The widget's script, page and styles: never sniffed, never a referrer to a third party.
             ctx.response().putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");
         }
-        if (bodyLimit.declaredTooLarge(ctx.request())) {
+        if (ImportRoute.isImport(ctx) ? limits.maxImportBytes() < declaredLength(ctx) : bodyLimit.declaredTooLarge(ctx.request())) {
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-            ProblemResponses.write(ctx, Problems.payloadTooLarge(bodyLimit.maxBytes()));
+            ProblemResponses.write(ctx, Problems.payloadTooLarge(ImportRoute.isImport(ctx) ? limits.maxImportBytes() : bodyLimit.maxBytes()));
             return;
         }
         if (isApi(ctx) && !isSys(ctx) && seal.sealed()) {
@@ -90,6 +96,15 @@ public class HttpEdge {
     }
 
     private static final String SEAL_STATUS = "/v1/sys/seal-status";
+
+    private static long declaredLength(RoutingContext ctx) {
+        try {
+            String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+            return length == null ? -1 : Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
 
     private static boolean isSys(RoutingContext ctx) {
         return ctx.normalizedPath().startsWith("/v1/sys/");

@@ -178,6 +178,11 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response importNotFound(dev.cardvault.tokens.ImportNotFound e, RoutingContext ctx) {
+        return respond(ctx, new Problem("import-not-found", "Not Found", 404, e.getMessage()));
+    }
+
+    @ServerExceptionMapper
     public Response sealedNow(SealedException e, RoutingContext ctx) {
         return respond(ctx, Problems.sealed());
     }

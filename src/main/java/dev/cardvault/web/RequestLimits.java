@@ -8,15 +8,23 @@ import io.quarkus.runtime.configuration.MemorySize;
 
 /**
  * The body-size limit, from the one setting Quarkus REST enforces too
- * ({@code quarkus.http.limits.max-body-size}, 16 KiB: a tokenize body is well under 2 KiB).
+ * ({@code cardvault.http.max-body-size}, 16 KiB: a tokenize body is well under 2 KiB); an import
+ * stream has its own ({@code cardvault.imports.max-bytes}).
  */
 @Singleton
 public class RequestLimits {
 
-    @ConfigProperty(name = "quarkus.http.limits.max-body-size")
+    @ConfigProperty(name = "cardvault.http.max-body-size", defaultValue = "16K")
     MemorySize maxBodySize;
+
+    @ConfigProperty(name = "cardvault.imports.max-bytes", defaultValue = "256M")
+    MemorySize maxImportSize;
 
     public long maxBodyBytes() {
         return maxBodySize.asLongValue();
+    }
+
+    public long maxImportBytes() {
+        return maxImportSize.asLongValue();
     }
 }

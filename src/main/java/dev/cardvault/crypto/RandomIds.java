@@ -1,16 +1,14 @@
-package dev.cardvault.privacy;
+package dev.cardvault.crypto;
 
-import dev.cardvault.crypto.Randomness;
-
-/** Identifiers of receipts and off-boardings: letters only (about 94 random bits), so never card-shaped. */
-final class Ids {
+/** Random identifiers (receipts, off-boardings, imports): letters only, about 94 random bits, so never card-shaped. */
+public final class RandomIds {
 
     private static final String LETTERS = "abcdefghijklmnopqrstuvwxyz";
 
-    private Ids() {
+    private RandomIds() {
     }
 
-    static String next(String prefix) {
+    public static String letters(String prefix) {
         StringBuilder sb = new StringBuilder(prefix);
         for (int i = 0; i < 20; i++) {
             sb.append(LETTERS.charAt(Randomness.secure().nextInt(LETTERS.length())));
@@ -18,7 +16,7 @@ final class Ids {
         return sb.toString();
     }
 
-    static boolean wellFormed(String id, String prefix) {
+    public static boolean wellFormed(String id, String prefix) {
         return id != null && id.length() == prefix.length() + 20 && id.startsWith(prefix)
                 && id.substring(prefix.length()).chars().allMatch(c -> c >= 'a' && c <= 'z');
     }
