@@ -50,9 +50,7 @@ proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # PostgreSQL's CPU: the postmaster with its exited children (cutime + cstime) plus every live
 # backend, so connections that close during a run (pgbench's) are counted too.
 pg_postmaster() {
-  local backend
-  backend=$(psql_super -d postgres -c "SELECT pg_backend_pid()")
-  ps -o ppid= -p "$backend" | tr -d ' '
+  head -1 "$(psql_super -d postgres -c "SHOW data_directory")/postmaster.pid"
 }
 pg_ticks() {
   local pm=$1 t c

@@ -50,7 +50,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class Imports {
 
-    public static final int BATCH_LINES = 500;
+    public static final int BATCH_LINES = 1000;
     public static final long MAX_LINES = 1_000_000;
     public static final int MAX_LINE_BYTES = 16 * 1024;
     static final String PREFIX = "imp_";
@@ -129,11 +129,30 @@ public class Imports {
         });
     }
 
-    /** The answer line of each input line of the batch, in order; new tokens committed with their event first. */
-    public Uni<List<String>> batch(Job job, Caller who, AuditContext audited, List<Line> lines) {
+    /** A batch parsed, validated and encrypted, ready to be stored. */
+    public static final class Prepared {
+        private final List<Parsed> parsed;
+
+        private Prepared(List<Parsed> parsed) {
+            this.parsed = parsed;
+        }
+    }
+
+    /**
+     * The CPU half of a batch, on a worker thread: lines parsed and validated, lines an earlier
+     * attempt stored looked up, the rest encrypted. It may run while the previous batch is stored.
+     */
+    public Uni<Prepared> prepare(Job job, List<Line> lines) {
         return Uni.createFrom().item(() -> parse(job, lines)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .flatMap(parsed -> existing(job, parsed).flatMap(found -> store(job, audited, parsed, found, 0))
-                        .flatMap(v -> count(job, parsed)).map(v -> answers(parsed)));
+                .flatMap(parsed -> existing(job, parsed).emitOn(Infrastructure.getDefaultWorkerPool())
+                        .flatMap(found -> encrypt(job, pending(parsed, found))).replaceWith(new Prepared(parsed)));
+    }
+
+    /** The database half: new tokens and their event committed together; the answer line of each input line, in order. */
+    public Uni<List<String>> commit(Job job, AuditContext audited, Prepared prepared) {
+        List<Parsed> parsed = prepared.parsed;
+        return insert(job, audited, parsed.stream().filter(p -> p.row != null && p.token == null && p.errors == null).toList(), 0)
+                .flatMap(v -> count(job, parsed)).map(v -> answers(parsed));
     }
 
     /** Marks the import finished (or cut off), with its final counts, and records it. */
@@ -225,11 +244,15 @@ public class Imports {
         }
     }
 
+    /** The tokenize request's own fields: none is a security-code name, so they need no check. */
+    private static final java.util.Set<String> OWN_FIELDS = java.util.Set.of("pan", "expMonth", "expYear", "cardholderName", "format",
+            "deterministic", "expiresAt", "metadata", "purpose", "consentRef");
+
     private static void refuseSecurityCodes(JsonNode node, String path) {
         Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
-            if (SecurityCodeNames.match(f.getKey()).isPresent()) {
+            if (!(path.isEmpty() && OWN_FIELDS.contains(f.getKey())) && SecurityCodeNames.match(f.getKey()).isPresent()) {
                 throw new InvalidRequest(path.isEmpty() ? "line" : path, "must not hold card security codes, PINs or track data");
             }
             if (f.getValue().isObject()) {
@@ -253,7 +276,8 @@ public class Imports {
                 });
     }
 
-    private Uni<Void> store(Job job, AuditContext audited, List<Parsed> parsed, Map<Integer, String[]> found, int round) {
+    /** Marks the lines an earlier attempt stored; the lines still to store. */
+    private static List<Parsed> pending(List<Parsed> parsed, Map<Integer, String[]> found) {
         List<Parsed> todo = new ArrayList<>();
         for (Parsed p : parsed) {
             String[] known = found.get((int) p.line);
@@ -263,10 +287,20 @@ public class Imports {
                 p.last4 = known[2];
                 p.existed = true;
                 p.errors = null;
+                p.row = null;
             } else if (p.errors == null && p.token == null) {
                 todo.add(p);
             }
         }
+        return todo;
+    }
+
+    /**
+     * Writes the encrypted rows with the batch's TOKENS_IMPORTED event. A row not written (its token
+     * value taken, or its line stored meanwhile by another attempt) is looked up, else drawn and
+     * encrypted again, up to a few rounds.
+     */
+    private Uni<Void> insert(Job job, AuditContext audited, List<Parsed> todo, int round) {
         if (todo.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
@@ -274,9 +308,9 @@ public class Imports {
             todo.forEach(p -> p.errors = List.of(new Violation("line", "no free token value was found; send the file again")));
             return Uni.createFrom().voidItem();
         }
+        List<TokenRow> rows = todo.stream().map(p -> p.row).toList();
         List<Integer> lineNumbers = todo.stream().map(p -> (int) p.line).toList();
-        return encrypt(job, todo).flatMap(rows -> audit.recordAtomically(tx -> repository.insertImported(tx, rows, lineNumbers, job.id()),
-                inserted -> {
+        return audit.recordAtomically(tx -> repository.insertImported(tx, rows, lineNumbers, job.id()), inserted -> {
             List<String> created = new ArrayList<>();
             for (int i = 0; i < rows.size(); i++) {
                 if (inserted[i]) {
@@ -295,18 +329,25 @@ public class Imports {
                     p.brand = p.row.brand();
                     p.last4 = p.row.last4();
                 } else {
-                    again.add(p); // the token value was taken, or another request of this import stored the line first
+                    again.add(p);
                 }
             }
             if (again.isEmpty()) {
                 return Uni.createFrom().voidItem();
             }
-            return existing(new Job(job.id(), job.tenant(), true, job.policy()), again).flatMap(f -> store(job, audited, again, f, round + 1));
-        }));
+            Job resumed = new Job(job.id(), job.tenant(), true, job.policy());
+            return existing(resumed, again).flatMap(found -> {
+                List<Parsed> retry = pending(again, found);
+                return encrypt(job, retry).flatMap(x -> insert(job, audited, retry, round + 1));
+            });
+        });
     }
 
     /** One data key use per row, one after the other: a key's budget is taken as the rows are encrypted. */
     private Uni<List<TokenRow>> encrypt(Job job, List<Parsed> todo) {
+        if (todo.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
         String tenant = job.tenant();
         Instant created = Instant.now().truncatedTo(ChronoUnit.MICROS);
         return io.smallrye.mutiny.Multi.createFrom().iterable(todo)
@@ -336,17 +377,16 @@ public class Imports {
     private List<String> answers(List<Parsed> parsed) {
         List<String> out = new ArrayList<>(parsed.size());
         for (Parsed p : parsed) {
-            ObjectNode a = mapper.createObjectNode().put("line", p.line);
             if (p.errors != null) {
+                ObjectNode a = mapper.createObjectNode().put("line", p.line);
                 var errors = a.putArray("errors");
                 p.errors.forEach(v -> errors.addObject().put("field", v.field()).put("message", v.message()));
+                out.add(a.toString());
             } else {
-                a.put("token", p.token).put("brand", p.brand).put("last4", p.last4);
-                if (p.existed) {
-                    a.put("existing", true);
-                }
+                // Token, brand and last four are the vault's own plain values: no escaping needed.
+                out.add("{\"line\":" + p.line + ",\"token\":\"" + p.token + "\",\"brand\":\"" + p.brand + "\",\"last4\":\"" + p.last4
+                        + (p.existed ? "\",\"existing\":true}" : "\"}"));
             }
-            out.add(a.toString());
         }
         return out;
     }

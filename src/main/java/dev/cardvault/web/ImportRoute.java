@@ -116,7 +116,7 @@ public class ImportRoute {
         });
     }
 
-    /** One import on one connection: lines in, batches stored one at a time, answers out. */
+    /** One import on one connection: lines in, the next batch prepared while one is stored, answers out in order. */
     private final class Run {
         final RoutingContext ctx;
         final Caller caller;
@@ -126,11 +126,12 @@ public class ImportRoute {
         /** Every callback comes back to the connection's event loop: the response is written from there only. */
         final java.util.concurrent.Executor here;
         final List<Imports.Line> pending = new ArrayList<>();
+        final java.util.ArrayDeque<io.smallrye.mutiny.Uni<Imports.Prepared>> queue = new java.util.ArrayDeque<>();
+        boolean committing;
         long lines;
         long bytes;
         boolean ended;
         boolean failed;
-        boolean busy;
         RecordParser parser;
 
         Run(RoutingContext ctx, Caller caller, AuditContext audited, Imports.Job job) {
@@ -151,7 +152,11 @@ public class ImportRoute {
             parser = RecordParser.newDelimited("\n", ctx.request()).maxRecordSize(Imports.MAX_LINE_BYTES);
             parser.handler(this::line).endHandler(v -> {
                 ended = true;
-                flush();
+                if (!pending.isEmpty()) {
+                    enqueue();
+                } else {
+                    next();
+                }
             }).exceptionHandler(this::broken);
             ctx.request().resume();
         }
@@ -170,39 +175,56 @@ public class ImportRoute {
             }
             pending.add(new Imports.Line(lines, b.copy()));
             if (pending.size() >= Imports.BATCH_LINES) {
-                flush();
+                enqueue();
             }
         }
 
-        void flush() {
-            if (busy || failed) {
+        /**
+         * Starts preparing the lines read so far (parse, validate, encrypt) while the batch before
+         * them is being stored; reading pauses while two batches are in hand.
+         */
+        void enqueue() {
+            if (failed) {
                 return;
             }
-            if (pending.isEmpty()) {
+            List<Imports.Line> batch = new ArrayList<>(pending);
+            pending.clear();
+            io.smallrye.mutiny.Uni<Imports.Prepared> prepared = imports.prepare(job, batch).memoize().indefinitely();
+            prepared.subscribe().with(x -> { }, x -> { }); // start now; the commit below takes the result
+            queue.add(prepared);
+            if (queue.size() + (committing ? 1 : 0) >= 2) {
+                parser.pause();
+            }
+            next();
+        }
+
+        /** Stores the oldest prepared batch, one at a time, and writes its answers. */
+        void next() {
+            if (committing || failed) {
+                return;
+            }
+            io.smallrye.mutiny.Uni<Imports.Prepared> prepared = queue.poll();
+            if (prepared == null) {
                 if (ended) {
                     finish();
                 }
                 return;
             }
-            busy = true;
-            parser.pause();
-            List<Imports.Line> batch = new ArrayList<>(pending);
-            pending.clear();
-            imports.batch(job, caller, audited, batch).emitOn(here).subscribe().with(answers -> {
-                busy = false;
+            committing = true;
+            prepared.flatMap(p -> imports.commit(job, audited, p)).emitOn(here).subscribe().with(answers -> {
+                committing = false;
                 if (response.closed()) {
                     return;
                 }
                 StringBuilder out = new StringBuilder(answers.size() * 80);
                 answers.forEach(a -> out.append(a).append('\n'));
                 response.write(out.toString());
-                if (ended) {
-                    flush();
-                } else {
+                if (!ended && queue.size() < 2) {
                     parser.resume();
                 }
+                next();
             }, failure -> {
-                busy = false;
+                committing = false;
                 LOG.errorf(failure, "Import %s stopped: a batch could not be stored", job.id());
                 abort("{\"error\":\"service-unavailable\",\"message\":\"A batch could not be stored; nothing of it was kept. "
                         + "Send the file again with the same Idempotency-Key to resume.\"}");
