@@ -252,8 +252,13 @@ public class Imports {
         Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
-            if (!(path.isEmpty() && OWN_FIELDS.contains(f.getKey())) && SecurityCodeNames.match(f.getKey()).isPresent()) {
+            boolean own = path.isEmpty() && OWN_FIELDS.contains(f.getKey());
+            if (!own && SecurityCodeNames.match(f.getKey()).isPresent()) {
                 throw new InvalidRequest(path.isEmpty() ? "line" : path, "must not hold card security codes, PINs or track data");
+            }
+            if (path.isEmpty() && !own && CardShape.contains(f.getValue().toString())) {
+                // As the HTTP edge refuses a card number outside its field: dropping it silently would hide the mistake.
+                throw new InvalidRequest("line", "holds a card number outside \"pan\"");
             }
             if (f.getValue().isObject()) {
                 refuseSecurityCodes(f.getValue(), path.isEmpty() ? "metadata" : path);

@@ -82,6 +82,7 @@ class ImportTest {
                 case 10 -> "{\"pan\": \"" + pan + "\", \"expMonth\": 6, \"expYear\": " + YEAR + ", \"metadata\": {\"note\": \"" + pans.get(0) + "\"}}";
                 case 11 -> "not json " + pan;
                 case 12 -> "{\"pan\": \"" + pan + "\", \"expMonth\": \"six\", \"expYear\": " + YEAR + "}";
+                case 13 -> "{\"pan\": \"" + pan + "\", \"expMonth\": 6, \"expYear\": " + YEAR + ", \"previousCard\": \"" + pans.get(0) + "\"}";
                 default -> card(pan);
             };
             file.append(line).append(i % 2 == 0 ? "\r\n" : "\n");
@@ -99,7 +100,7 @@ class ImportTest {
         for (int i = 0; i < lines; i++) {
             JsonObject a = answers.get(i);
             assertEquals(i + 1, a.getInteger("line"));
-            boolean bad = i + 1 >= 7 && i + 1 <= 12;
+            boolean bad = i + 1 >= 7 && i + 1 <= 13;
             assertEquals(bad, a.containsKey("errors"), "line " + (i + 1) + ": " + a.encode().replaceAll("[0-9]{12,}", "#"));
             if (!bad) {
                 assertTrue(a.getString("token").startsWith("tok_"));
@@ -107,10 +108,11 @@ class ImportTest {
             }
         }
         assertEquals("pan", answers.get(6).getJsonArray("errors").getJsonObject(0).getString("field"));
+        assertTrue(answers.get(12).getJsonArray("errors").getJsonObject(0).getString("message").contains("card number outside"));
         JsonObject summary = answers.get(lines).getJsonObject("summary");
         assertEquals(lines, summary.getInteger("lines"));
-        assertEquals(lines - 6, summary.getInteger("created"));
-        assertEquals(6, summary.getInteger("failed"));
+        assertEquals(lines - 7, summary.getInteger("created"));
+        assertEquals(7, summary.getInteger("failed"));
 
         // Stored as POST /v1/tokens stores: encrypted, revealable, with the line's metadata.
         String third = answers.get(2).getString("token");
@@ -145,10 +147,10 @@ class ImportTest {
             assertEquals(batch.size(), Db.scalar("SELECT count(*) FROM token WHERE import_id = ? AND import_line BETWEEN ? AND ?",
                     id, Integer.parseInt(range[0]), Integer.parseInt(range[1])));
         }
-        assertEquals(lines - 6, audited);
+        assertEquals(lines - 7, audited);
         given().header("Authorization", Api.agent(tenant)).get("/v1/imports/" + id).then().statusCode(200)
-                .body("state", equalTo("COMPLETED")).body("linesRead", equalTo(lines)).body("created", equalTo(lines - 6))
-                .body("failed", equalTo(6));
+                .body("state", equalTo("COMPLETED")).body("linesRead", equalTo(lines)).body("created", equalTo(lines - 7))
+                .body("failed", equalTo(7));
 
         // The same file and key again: every line answered, nothing created twice.
         long before = Db.scalar("SELECT count(*) FROM token WHERE tenant = ?", tenant);
@@ -156,8 +158,8 @@ class ImportTest {
         assertEquals(answers.get(2).getString("token"), again.get(2).getString("token"));
         assertEquals(Boolean.TRUE, again.get(2).getBoolean("existing"));
         // The summary counts the import as a whole: the tokens it created, and the lines answered from earlier attempts.
-        assertEquals(lines - 6, again.get(lines).getJsonObject("summary").getInteger("created"));
-        assertEquals(lines - 6, again.get(lines).getJsonObject("summary").getInteger("existing"));
+        assertEquals(lines - 7, again.get(lines).getJsonObject("summary").getInteger("created"));
+        assertEquals(lines - 7, again.get(lines).getJsonObject("summary").getInteger("existing"));
         assertEquals(before, Db.scalar("SELECT count(*) FROM token WHERE tenant = ?", tenant));
         given().header("Authorization", Api.agent("imp-other")).get("/v1/imports/" + id).then().statusCode(404);
     }
