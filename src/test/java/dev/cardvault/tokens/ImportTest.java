@@ -200,6 +200,58 @@ class ImportTest {
         }
     }
 
+    @Test
+    void aConnectionCutMidFile_leavesTheImportInterrupted_andSendingItAgainStoresOnlyTheRest() throws Exception {
+        String tenant = "imp-cut";
+        String key = key();
+        List<String> file = new ArrayList<>();
+        for (int i = 0; i < Imports.BATCH_LINES + 300; i++) {
+            file.add(card(TestCards.randomVisa()));
+        }
+        String id;
+        try (Socket s = new Socket("127.0.0.1", io.restassured.RestAssured.port)) {
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/imports HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Api.agent(tenant)
+                    + "\r\nContent-Type: application/x-ndjson\r\nIdempotency-Key: " + key + "\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            chunk(out, String.join("\n", file.subList(0, Imports.BATCH_LINES)) + "\n");
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            String importId = null;
+            int answered = 0;
+            for (String l = in.readLine(); l != null && answered < Imports.BATCH_LINES; l = in.readLine()) {
+                if (l.regionMatches(true, 0, "CardVault-Import-Id:", 0, 20)) {
+                    importId = l.substring(20).trim();
+                } else if (l.startsWith("{\"line\":")) {
+                    answered++;
+                }
+            }
+            assertEquals(Imports.BATCH_LINES, answered);
+            id = importId;
+            // Half of the next lines, then the connection is gone.
+            chunk(out, String.join("\n", file.subList(Imports.BATCH_LINES, Imports.BATCH_LINES + 150)) + "\n");
+        }
+        assertNotNull(id);
+        String state = null;
+        for (int i = 0; i < 100 && !"INTERRUPTED".equals(state); i++) {
+            state = given().header("Authorization", Api.agent(tenant)).get("/v1/imports/" + id).then().statusCode(200).extract().path("state");
+            if (!"INTERRUPTED".equals(state)) {
+                Thread.sleep(100); // the server notices the closed connection asynchronously
+            }
+        }
+        assertEquals("INTERRUPTED", state);
+        assertEquals(Imports.BATCH_LINES, Db.scalar("SELECT count(*) FROM token WHERE import_id = ?", id), "only the answered batch was kept");
+
+        List<JsonObject> again = answers(post(Api.agent(tenant), key, String.join("\n", file) + "\n").then().statusCode(200).extract().response());
+        assertEquals(id, again.get(file.size()).getJsonObject("summary").getString("import"));
+        assertEquals(Boolean.TRUE, again.get(0).getBoolean("existing"));
+        assertEquals(Boolean.TRUE, again.get(Imports.BATCH_LINES - 1).getBoolean("existing"));
+        assertEquals(null, again.get(Imports.BATCH_LINES).getBoolean("existing"));
+        assertEquals(file.size(), Db.scalar("SELECT count(*) FROM token WHERE import_id = ?", id), "every line stored exactly once");
+        assertTrue(AuditTrail.events("type=IMPORT_INTERRUPTED&subject=agent").stream()
+                .anyMatch(e -> String.valueOf(e.get("detail")).startsWith("import=" + id + " ")));
+    }
+
     private static String lines(int n) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < n; i++) {
