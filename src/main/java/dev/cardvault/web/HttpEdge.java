@@ -42,7 +42,7 @@ public class HttpEdge {
     void install(@Observes Router router) {
         BodyLimit bodyLimit = new BodyLimit(limits.maxBodyBytes());
         router.route().order(Integer.MIN_VALUE).handler(ctx -> onRequest(ctx, bodyLimit));
-        router.route().order(Integer.MIN_VALUE + 1).handler(ctx -> {
+        router.route("/v1/*").order(Integer.MIN_VALUE + 1).handler(ctx -> {
             if (ImportRoute.isImport(ctx)) {
                 ctx.next(); // a stream read line by line, with its own limit
             } else {
@@ -78,6 +78,12 @@ public class HttpEdge {
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
             ProblemResponses.write(ctx, Problems.payloadTooLarge(ImportRoute.isImport(ctx) ? limits.maxImportBytes() : bodyLimit.maxBytes()));
             return;
+        }
+        if (ImportRoute.isImport(ctx)) {
+            // Quarkus' own limit (16 KiB, which also bounds what Quarkus REST buffers) would refuse an
+            // import's declared length next: it was checked against the import's limit above, and the
+            // stream is read line by line, so the header goes (the request's framing is already set).
+            ctx.request().headers().remove(HttpHeaders.CONTENT_LENGTH);
         }
         if (isApi(ctx) && !isSys(ctx) && seal.sealed()) {
             // Before authentication: a sealed vault serves nothing, and says so (seal-status is public anyway).
