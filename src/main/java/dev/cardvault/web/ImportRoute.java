@@ -170,8 +170,7 @@ public class ImportRoute {
             }
             Buffer b = raw.length() > 0 && raw.getByte(raw.length() - 1) == '\r' ? raw.getBuffer(0, raw.length() - 1) : raw;
             if (b.length() == 0) {
-                lines--; // blank lines (a trailing newline) are not lines
-                return;
+                return; // a blank line gets no answer, but keeps its number: answers name the file's own lines
             }
             pending.add(new Imports.Line(lines, b.copy()));
             if (pending.size() >= Imports.BATCH_LINES) {
