@@ -195,9 +195,7 @@ public class AuditResource {
     public PublicKeyView publicKey() {
         String keyId = keys.signingKeyId();
         byte[] raw = keys.publicKey(keyId);
-        String pem = "-----BEGIN PUBLIC KEY-----\n" + Base64.getEncoder().encodeToString(Ed25519.toSpki(raw))
-                + "\n-----END PUBLIC KEY-----\n";
-        return new PublicKeyView(keyId, "Ed25519", Base64.getEncoder().encodeToString(raw), pem);
+        return new PublicKeyView(keyId, "Ed25519", Base64.getEncoder().encodeToString(raw), Ed25519.toPem(raw));
     }
 
     @GET

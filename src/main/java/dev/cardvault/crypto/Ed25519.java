@@ -67,6 +67,11 @@ public final class Ed25519 {
         return out;
     }
 
+    /** The public key as a PEM "PUBLIC KEY" (what openssl and the offline verifiers read). */
+    public static String toPem(byte[] publicKey) {
+        return "-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getEncoder().encodeToString(toSpki(publicKey)) + "\n-----END PUBLIC KEY-----\n";
+    }
+
     /** The raw public key from DER SubjectPublicKeyInfo; throws IllegalArgumentException if it is not Ed25519. */
     public static byte[] fromSpki(byte[] spki) {
         if (spki.length != SPKI_PREFIX.length + PUBLIC_KEY_BYTES

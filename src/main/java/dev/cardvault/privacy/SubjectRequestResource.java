@@ -161,7 +161,9 @@ public class SubjectRequestResource {
     @APIResponse(responseCode = "200", description = "The public key")
     @APIResponse(responseCode = "403", description = "Role privacy-officer, processor-admin or auditor missing")
     public Map<String, String> receiptKey() {
-        return requests.receiptKey(receiptKeys);
+        byte[] raw = receiptKeys.publicKey();
+        return Map.of("keyId", receiptKeys.keyId(), "algorithm", Receipts.ALGORITHM,
+                "publicKey", java.util.Base64.getEncoder().encodeToString(raw), "pem", dev.cardvault.crypto.Ed25519.toPem(raw));
     }
 
     private static Pan pan(CardBody body) {

@@ -6,7 +6,6 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -161,17 +160,5 @@ public class SubjectRequests {
     /** The receipt made inside the transaction (so that its id is in the event) and answered after it. */
     private static final class Holder {
         Receipts.SignedReceipt receipt;
-    }
-
-    /** The public key a controller verifies receipts with. */
-    public Map<String, String> receiptKey(dev.cardvault.keys.ReceiptKeys keys) {
-        byte[] raw = keys.publicKey();
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("keyId", keys.keyId());
-        m.put("algorithm", Receipts.ALGORITHM);
-        m.put("publicKey", java.util.Base64.getEncoder().encodeToString(raw));
-        m.put("pem", "-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getEncoder().encodeToString(dev.cardvault.crypto.Ed25519.toSpki(raw))
-                + "\n-----END PUBLIC KEY-----\n");
-        return m;
     }
 }

@@ -361,12 +361,8 @@ public class Imports {
     }
 
     private TokenRow row(String tenant, TokenizeCommand cmd, DataKey key, Instant created) {
-        String token = TokenGenerator.generate(cmd.format(), cmd.pan());
-        var record = new CardRecordCipher.CardRecord(cmd.pan().digits(), cmd.expiry().month(), cmd.expiry().year(), cmd.cardholderName());
-        return new TokenRow(token, tenant, cmd.format(), false, fingerprints.fingerprint(tenant, cmd.pan().digits()),
-                cmd.pan().brand().name(), cmd.pan().bin(), cmd.pan().last4(), cmd.expiry().month(), cmd.expiry().year(), key.id(),
-                CardRecordCipher.encrypt(record, key, tenant, token), cmd.metadata(), cmd.expiresAt(), created, cmd.purpose(),
-                cmd.legalBasis(), cmd.consentRef(), false);
+        return TokenService.row(TokenGenerator.generate(cmd.format(), cmd.pan()), tenant, cmd,
+                fingerprints.fingerprint(tenant, cmd.pan().digits()), key, created);
     }
 
     private Uni<Void> count(Job job, List<Parsed> parsed) {

@@ -44,7 +44,8 @@ public class TokenRepository {
             + "smallint[], bigint[], bytea[], text[], timestamptz[], timestamptz[], text[], text[], text[]";
     private static final String LIVE = "(expires_at IS NULL OR expires_at > now())";
     /** Many rows in one statement: one array parameter per column, unnested into rows. */
-    private static final String INSERT_UNNEST = insertUnnest();
+    private static final String INSERT_UNNEST = insertSql(false);
+    private static final String INSERT_IMPORTED = insertSql(true);
 
     @Inject
     Pool pool;
@@ -57,24 +58,7 @@ public class TokenRepository {
      * caller draws again.
      */
     public Uni<boolean[]> insertMany(SqlClient tx, List<TokenRow> rows) {
-        int n = rows.size();
-        boolean[] firstOfItsValue = new boolean[n];
-        Set<String> seen = new HashSet<>();
-        List<TokenRow> distinct = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            firstOfItsValue[i] = seen.add(rows.get(i).token());
-            if (firstOfItsValue[i]) {
-                distinct.add(rows.get(i));
-            }
-        }
-        return insert(tx, distinct).map(inserted -> {
-            boolean[] ok = new boolean[n];
-            for (int i = 0; i < n; i++) {
-                // Values are distinct among the rows sent, so a returned value names exactly one of them.
-                ok[i] = firstOfItsValue[i] && inserted.contains(rows.get(i).token());
-            }
-            return ok;
-        });
+        return insertDistinct(tx, rows, null, null);
     }
 
     /**
@@ -82,12 +66,50 @@ public class TokenRepository {
      * token value is taken: then empty, and the caller looks for the existing one or draws again.
      */
     public Uni<Optional<TokenView>> insertDeterministic(SqlClient tx, TokenRow row) {
-        return insert(tx, List.of(row)).map(inserted -> inserted.contains(row.token()) ? Optional.of(row.view()) : Optional.empty());
+        return insertDistinct(tx, List.of(row), null, null).map(ok -> ok[0] ? Optional.of(row.view()) : Optional.empty());
     }
 
-    /** One statement for rows with distinct token values; the values that were written. */
-    private static Uni<Set<String>> insert(SqlClient client, List<TokenRow> rows) {
-        Object[] columns = new Object[TYPES.length];
+    /**
+     * One statement: the rows as one array per column, unnested. A row whose token value is taken,
+     * by an existing row or by an earlier row of the same list, is not sent again; {@code lines}
+     * (with {@code importId}) adds each row's import line. Result {@code i}: whether row {@code i}
+     * was written.
+     */
+    private static Uni<boolean[]> insertDistinct(SqlClient tx, List<TokenRow> rows, List<Integer> lines, String importId) {
+        int n = rows.size();
+        boolean[] first = new boolean[n];
+        Set<String> seen = new HashSet<>();
+        List<TokenRow> distinct = new ArrayList<>(n);
+        List<Integer> distinctLines = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            first[i] = seen.add(rows.get(i).token());
+            if (first[i]) {
+                distinct.add(rows.get(i));
+                if (lines != null) {
+                    distinctLines.add(lines.get(i));
+                }
+            }
+        }
+        Object[] params = columnArrays(distinct, lines == null ? 0 : 2);
+        if (lines != null) {
+            params[TYPES.length] = importId;
+            params[TYPES.length + 1] = distinctLines.toArray(Integer[]::new);
+        }
+        return tx.preparedQuery(lines == null ? INSERT_UNNEST : INSERT_IMPORTED).execute(Tuple.from(params)).map(result -> {
+            Set<String> inserted = new HashSet<>();
+            result.forEach(r -> inserted.add(r.getString("token")));
+            boolean[] ok = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                // Values are distinct among the rows sent, so a returned value names exactly one of them.
+                ok[i] = first[i] && inserted.contains(rows.get(i).token());
+            }
+            return ok;
+        });
+    }
+
+    /** One array per column of {@link #COLUMNS}, row by row, and {@code extra} slots after them. */
+    private static Object[] columnArrays(List<TokenRow> rows, int extra) {
+        Object[] columns = new Object[TYPES.length + extra];
         for (int c = 0; c < TYPES.length; c++) {
             columns[c] = Array.newInstance(TYPES[c], rows.size());
         }
@@ -97,62 +119,11 @@ public class TokenRepository {
                 Array.set(columns[c], r, v[c]);
             }
         }
-        return client.preparedQuery(INSERT_UNNEST)
-                .execute(Tuple.from(columns))
-                .map(result -> {
-                    Set<String> inserted = new HashSet<>();
-                    result.forEach(r -> inserted.add(r.getString("token")));
-                    return inserted;
-                });
+        return columns;
     }
 
-    private static String insertUnnest() {
-        StringBuilder params = new StringBuilder();
-        String[] types = SQL_TYPES.split(", ");
-        for (int c = 0; c < types.length; c++) {
-            params.append(c == 0 ? "" : ", ").append('$').append(c + 1).append("::").append(types[c]);
-        }
-        return "INSERT INTO token (" + COLUMNS + ") SELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6, u.c7, u.c8, u.c9, u.c10, u.c11, "
-                + "u.c12, u.c13::jsonb, u.c14, u.c15, u.c16, u.c17, u.c18 FROM unnest(" + params + ") AS u(c1, c2, c3, c4, c5, c6, c7, "
-                + "c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18) ON CONFLICT DO NOTHING RETURNING token";
-    }
-
-    /**
-     * Imported token rows, each with its import and line, in one statement inside the batch's
-     * audit transaction. Result {@code i}: whether row {@code i} was written (not when its token
-     * value is taken, or its line of this import was stored already; the caller looks again).
-     */
-    public Uni<boolean[]> insertImported(SqlClient tx, List<TokenRow> rows, List<Integer> lines, String importId) {
-        int n = rows.size();
-        Object[] params = new Object[TYPES.length + 2];
-        for (int c = 0; c < TYPES.length; c++) {
-            params[c] = Array.newInstance(TYPES[c], n);
-        }
-        Set<String> seen = new HashSet<>();
-        boolean[] first = new boolean[n];
-        for (int r = 0; r < n; r++) {
-            Object[] v = values(rows.get(r));
-            for (int c = 0; c < v.length; c++) {
-                Array.set(params[c], r, v[c]);
-            }
-            first[r] = seen.add(rows.get(r).token());
-        }
-        params[TYPES.length] = importId;
-        params[TYPES.length + 1] = lines.toArray(Integer[]::new);
-        return tx.preparedQuery(INSERT_IMPORTED).execute(Tuple.from(params)).map(result -> {
-            Set<String> inserted = new HashSet<>();
-            result.forEach(r -> inserted.add(r.getString("token")));
-            boolean[] ok = new boolean[n];
-            for (int r = 0; r < n; r++) {
-                ok[r] = first[r] && inserted.contains(rows.get(r).token());
-            }
-            return ok;
-        });
-    }
-
-    private static final String INSERT_IMPORTED = insertImportedSql();
-
-    private static String insertImportedSql() {
+    /** INSERT ... SELECT FROM unnest(one array per column) ON CONFLICT DO NOTHING, with the import columns or without. */
+    private static String insertSql(boolean imported) {
         StringBuilder params = new StringBuilder();
         StringBuilder cols = new StringBuilder();
         String[] types = SQL_TYPES.split(", ");
@@ -161,9 +132,19 @@ public class TokenRepository {
             cols.append(c == 0 ? "" : ", ").append("c").append(c + 1);
         }
         String select = cols.toString().replace("c", "u.c").replace("u.c13,", "u.c13::jsonb,");
-        return "INSERT INTO token (" + COLUMNS + ", import_id, import_line) SELECT " + select + ", $" + (types.length + 1)
-                + ", u.line FROM unnest(" + params + ", $" + (types.length + 2) + "::integer[]) AS u(" + cols + ", line) "
-                + "ON CONFLICT DO NOTHING RETURNING token";
+        return "INSERT INTO token (" + COLUMNS + (imported ? ", import_id, import_line" : "") + ") SELECT " + select
+                + (imported ? ", $" + (types.length + 1) + ", u.line" : "") + " FROM unnest(" + params
+                + (imported ? ", $" + (types.length + 2) + "::integer[]" : "") + ") AS u(" + cols + (imported ? ", line" : "")
+                + ") ON CONFLICT DO NOTHING RETURNING token";
+    }
+
+    /**
+     * Imported token rows, each with its import and line, in one statement inside the batch's
+     * audit transaction. Result {@code i}: whether row {@code i} was written (not when its token
+     * value is taken, or its line of this import was stored already; the caller looks again).
+     */
+    public Uni<boolean[]> insertImported(SqlClient tx, List<TokenRow> rows, List<Integer> lines, String importId) {
+        return insertDistinct(tx, rows, lines, importId);
     }
 
     public Uni<Optional<String>> findDeterministic(SqlClient tx, String tenant, TokenFormat format, byte[] fingerprint) {

@@ -185,14 +185,18 @@ public class TokenService {
     }
 
     private static TokenRow row(String token, String tenant, TokenizeCommand cmd, byte[] fingerprint, DataKey key) {
+        // PostgreSQL keeps microseconds
+        return row(token, tenant, cmd, fingerprint, key, java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+    }
+
+    /** The row of a new token: the card encrypted under the data key, bound to the tenant and the token value. */
+    static TokenRow row(String token, String tenant, TokenizeCommand cmd, byte[] fingerprint, DataKey key, java.time.Instant createdAt) {
         var record = new CardRecordCipher.CardRecord(cmd.pan().digits(), cmd.expiry().month(), cmd.expiry().year(),
                 cmd.cardholderName());
         byte[] ciphertext = CardRecordCipher.encrypt(record, key, tenant, token);
         return new TokenRow(token, tenant, cmd.format(), cmd.deterministic(), fingerprint,
                 cmd.pan().brand().name(), cmd.pan().bin(), cmd.pan().last4(), cmd.expiry().month(), cmd.expiry().year(),
-                key.id(), ciphertext, cmd.metadata(), cmd.expiresAt(),
-                java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS), // PostgreSQL keeps microseconds
-                cmd.purpose(), cmd.legalBasis(), cmd.consentRef(), false);
+                key.id(), ciphertext, cmd.metadata(), cmd.expiresAt(), createdAt, cmd.purpose(), cmd.legalBasis(), cmd.consentRef(), false);
     }
 
 }
