@@ -5,6 +5,9 @@
 #   idle RSS, peak RSS under load (VmHWM), CPU cores used at full load, throughput, non-2xx.
 #
 #   bench/container-size.sh [POSTGRES_URL]   MEMORY_LIMIT_MIB=768  SIZE_DURATION=20  SIZE_CONNECTIONS=32
+#   SIZE_JVM_FLAGS="..." replaces the image's flags, to try others before changing the image.
+#   SIZE_NMT=1 adds the JVM's native memory tracking (about 8 MiB of RSS itself) and prints where
+#   the memory goes.
 #
 # Writes bench/results/container-size-<stamp>.md. Needs PostgreSQL (default 127.0.0.1:5432) and wrk.
 set -euo pipefail
@@ -27,9 +30,15 @@ cmd = json.loads(line[len("ENTRYPOINT"):])
 print("\n".join(cmd[1:cmd.index("-jar")]))
 PY
 )
+[ -n "${SIZE_JVM_FLAGS:-}" ] && read -r -a flags <<<"$SIZE_JVM_FLAGS"
+# The image's environment (ENV NAME=value lines), MALLOC_ARENA_MAX among them.
+while read -r kv; do export "${kv?}"; done < <(sed -n 's/^ENV \([A-Z_]*=[^ ]*\)$/\1/p' "$root/src/main/docker/Dockerfile.jvm")
+image_env=$(sed -n 's/^ENV \([A-Z_]*=[^ ]*\)$/\1/p' "$root/src/main/docker/Dockerfile.jvm" | tr '\n' ' ')
 
 . "$here/lib.sh"
-start_service -XX:MaxRAM=${limit_mib}m "${flags[@]}"
+nmt_flag=()
+[ "${SIZE_NMT:-0}" = 1 ] && nmt_flag=(-XX:NativeMemoryTracking=summary)
+start_service -XX:MaxRAM=${limit_mib}m "${nmt_flag[@]}" "${flags[@]}"
 sleep 3
 rss_kib() { awk -v k="$1" '$1==k":" {print $2}' "/proc/$svc/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$svc/stat"; }
@@ -55,18 +64,25 @@ load reveal.lua /v1/tokens/x/detokenize "single reveal" >> "$work/rows"
 load batch.lua /v1/detokenizations "batch reveal (100)" >> "$work/rows"
 peak=$(rss_kib VmHWM)
 after=$(rss_kib VmRSS)
+# Where the resident memory goes, by the JVM's own account (committed MiB per area).
+nmt=$(jcmd "$svc" VM.native_memory summary scale=MB 2>/dev/null \
+  | awk '/^-/ && /committed=/ {sub(/^- */, ""); name=$0; sub(/ *\(.*/, "", name); c=$0; sub(/.*committed=/, "", c); sub(/MB.*/, "", c); if (c+0 >= 5) printf "%s %s MiB, ", name, c}')
+gc=$(jcmd "$svc" VM.flags -all 2>/dev/null | awk '$2 ~ /^Use(Serial|Parallel|G1|Z|Shenandoah)GC$/ && $4 == "true" {print $2}')
 
 out="$root/bench/results/container-size-$stamp.md"
 {
   echo "# Pod sizing run $stamp"
   echo
   echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo); $(java -version 2>&1 | head -1); PostgreSQL at $host:$pgport on the same machine."
-  echo "JVM flags (image ENTRYPOINT): ${flags[*]}, with -XX:MaxRAM=${limit_mib}m standing for the container memory limit: max heap $(( heap_max / 1048576 )) MiB."
+  echo "JVM flags (image ENTRYPOINT): ${flags[*]}; environment: ${image_env% }; with -XX:MaxRAM=${limit_mib}m standing for the container memory limit: max heap $(( heap_max / 1048576 )) MiB."
   echo
   echo "| load | connections | requests/s | non-2xx | CPU cores used by the service |"
   echo "|---|---|---|---|---|"
   cat "$work/rows"
   echo
   echo "RSS: idle $(( idle / 1024 )) MiB, after load $(( after / 1024 )) MiB, peak $(( peak / 1024 )) MiB (limit ${limit_mib} MiB)."
+  echo
+  echo "Garbage collector: ${gc:-unknown}."
+  [ -n "$nmt" ] && echo "Committed after load, by the JVM's native memory tracking (areas of 5 MiB or more, the tracking's own included): ${nmt%, }."
 } | tee "$out"
 echo "written to $out"

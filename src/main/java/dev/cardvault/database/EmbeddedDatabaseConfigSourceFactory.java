@@ -57,6 +57,12 @@ public final class EmbeddedDatabaseConfigSourceFactory implements ConfigSourceFa
                     + "quarkus.datasource.password (QUARKUS_DATASOURCE_*) to your PostgreSQL server. The embedded "
                     + "PostgreSQL starts only in the dev and test profiles.");
         }
+        if (!embeddedPostgresPackaged()) {
+            throw new IllegalStateException("No database is configured, and this build carries no embedded PostgreSQL (it was "
+                    + "packaged for the container image, with -Dcardvault.image): set quarkus.datasource.reactive.url, "
+                    + "quarkus.datasource.jdbc.url, quarkus.datasource.username and quarkus.datasource.password "
+                    + "(QUARKUS_DATASOURCE_*), or package without -Dcardvault.image.");
+        }
         boolean ephemeral = Boolean.parseBoolean(value(context, EPHEMERAL, "false"));
         int port = ephemeral ? startEphemeral() : startPersistent(Path.of(value(context, DATA_DIR, ".cardvault/pgdata")));
         Map<String, String> props = new HashMap<>();
@@ -107,6 +113,17 @@ public final class EmbeddedDatabaseConfigSourceFactory implements ConfigSourceFa
             } catch (IOException e) {
                 throw new UncheckedIOException(e.getMessage(), e);
             }
+        }
+    }
+
+    /** False in the container image's build, which leaves the embedded PostgreSQL out (pom profile "image"). */
+    static boolean embeddedPostgresPackaged() {
+        try {
+            Class.forName("io.zonky.test.db.postgres.embedded.EmbeddedPostgres", false,
+                    EmbeddedDatabaseConfigSourceFactory.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
         }
     }
 

@@ -395,13 +395,19 @@ class ContainerIT {
         }
         sh.append("mount -o remount,ro \"$R\"\n"); // readOnlyRootFilesystem
 
-        List<String> entrypoint = ManifestsTest.texts(ManifestsTest.readJson(Files.readAllLines(Path.of("src/main/docker/Dockerfile.jvm")).stream()
+        List<String> dockerfile = Files.readAllLines(Path.of("src/main/docker/Dockerfile.jvm"));
+        List<String> entrypoint = ManifestsTest.texts(ManifestsTest.readJson(dockerfile.stream()
                 .filter(l -> l.startsWith("ENTRYPOINT ")).findFirst().orElseThrow().substring("ENTRYPOINT ".length())));
+        // The image's own environment (ENV NAME=value lines), under the pod's.
+        StringBuilder imageEnv = new StringBuilder();
+        dockerfile.stream().filter(l -> l.startsWith("ENV ")).map(l -> l.substring(4).trim())
+                .filter(kv -> !env.containsKey(kv.substring(0, kv.indexOf('='))))
+                .forEach(kv -> imageEnv.append(' ').append(quote(kv)));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         StringBuilder cmd = new StringBuilder("exec chroot \"$R\" setpriv --reuid=" + uid + " --regid=" + gid + " --groups=" + fsGroup
                 + " --bounding-set=-all --inh-caps=-all --no-new-privs env -i -C /deployments");
         env.forEach((k, v) -> cmd.append(' ').append(quote(k + "=" + v)));
-        cmd.append(" PATH=/usr/bin:/bin LANG=C.UTF-8 ").append(quote(java)); // the image's "java" on PATH
+        cmd.append(imageEnv).append(" PATH=/usr/bin:/bin ").append(quote(java)); // the image's "java" on PATH
         entrypoint.subList(1, entrypoint.size()).forEach(a -> cmd.append(' ').append(quote(a)));
         sh.append(cmd).append('\n');
         Path script = work.resolve("sandbox.sh");
