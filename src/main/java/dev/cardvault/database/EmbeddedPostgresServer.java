@@ -72,6 +72,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * @throws DataDirectoryInUseException when another process holds the directory
      */
     public static EmbeddedPostgresServer start(Path dataDir, boolean durable, boolean deleteOnClose) throws IOException {
+        return start(dataDir, durable, deleteOnClose, 0);
+    }
+
+    /** As {@link #start(Path, boolean, boolean)}, on a given port (0: any free one), so that a restart keeps its address. */
+    public static EmbeddedPostgresServer start(Path dataDir, boolean durable, boolean deleteOnClose, int port) throws IOException {
         Path dir = dataDir.toAbsolutePath().normalize();
         Files.createDirectories(dir);
         Path lockFile = dir.resolveSibling(dir.getFileName() + ".lock");
@@ -101,6 +106,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setRegisterShutdownHook(false)
                     .setServerConfig("listen_addresses", "localhost")
                     .setServerConfig("max_connections", "200");
+            if (port > 0) {
+                builder.setPort(port);
+            }
             if (durable) {
                 builder.setServerConfig("fsync", "on")
                         .setServerConfig("synchronous_commit", "on")

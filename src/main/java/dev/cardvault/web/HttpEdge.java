@@ -98,7 +98,26 @@ public class HttpEdge {
             ProblemResponses.write(ctx, Problems.unauthorized());
             return;
         }
+        if (!ImportRoute.isImport(ctx)) { // an import streams for minutes; it has its own checks
+            armDeadline(ctx);
+        }
         ctx.next();
+    }
+
+    /**
+     * A request that has not started answering within {@code cardvault.http.request-timeout} gets
+     * 503 {@code timed-out}: a frozen or unreachable database never holds a caller (or a health
+     * probe) longer than that. What the abandoned request does afterwards is never sent.
+     */
+    private void armDeadline(RoutingContext ctx) {
+        long timeout = limits.requestTimeoutMillis();
+        long timer = ctx.vertx().setTimer(timeout, id -> {
+            if (!ctx.response().headWritten() && !ctx.response().closed()) {
+                LOG.warnf("Request %s %s abandoned after %d ms", ctx.request().method(), ctx.get(RequestIds.CONTEXT_KEY), timeout);
+                ProblemResponses.write(ctx, Problems.timedOut(timeout));
+            }
+        });
+        ctx.addEndHandler(ignored -> ctx.vertx().cancelTimer(timer));
     }
 
     private static final String SEAL_STATUS = "/v1/sys/seal-status";

@@ -20,6 +20,7 @@ import dev.cardvault.auth.CallerIdentityAugmentor;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.errors.MissingBody;
 import dev.cardvault.capture.CaptureRefused;
+import dev.cardvault.database.DatabaseFailures;
 import dev.cardvault.keys.RotationRefused;
 import dev.cardvault.keys.Seal;
 import dev.cardvault.keys.SealRefused;
@@ -214,6 +215,17 @@ public class ProblemMappers {
         if (seal.sealed()) {
             // Sealed while this request was in flight: its keys were dropped under it.
             return respond(ctx, Problems.sealed());
+        }
+        if (ctx.response().ended()) {
+            // The edge already answered 503 timed-out for this request (HttpEdge.armDeadline): its
+            // late result, a card number included, is dropped here and never sent.
+            LOG.infof("The late answer of a request abandoned at its deadline was discarded (%s)", e.getClass().getSimpleName());
+            return respond(ctx, Problems.serviceUnavailable());
+        }
+        if (DatabaseFailures.unavailable(e)) {
+            // An outage, not a bug: one line without the stack, and the caller is told to retry.
+            LOG.warnf("Database unavailable: %s", DatabaseFailures.summary(e));
+            return respond(ctx, Problems.databaseUnavailable());
         }
         LOG.error("Unexpected error", e);
         return respond(ctx, Problems.internalError());

@@ -68,7 +68,7 @@ public final class Problems {
 
     public static Problem serviceUnavailable() {
         return new Problem("service-unavailable", "Service Unavailable", 503,
-                "The service cannot complete this request right now; retry later.");
+                "The service cannot complete this request right now; retry later.").retryAfter(2);
     }
 
     public static Problem sealed() {
@@ -95,9 +95,22 @@ public final class Problems {
                 .retryAfter(retryAfterSeconds);
     }
 
+    public static Problem databaseUnavailable() {
+        return new Problem("database-unavailable", "Service Unavailable", 503,
+                "The vault's database cannot be reached right now, so nothing was done; retry shortly.").retryAfter(2);
+    }
+
+    public static Problem timedOut(long timeoutMillis) {
+        return new Problem("timed-out", "Service Unavailable", 503,
+                "The request did not complete within " + (timeoutMillis % 1000 == 0 ? timeoutMillis / 1000 + " s" : timeoutMillis + " ms")
+                        + " (the database is slow or unreachable) and was abandoned: nothing was answered for it; retry shortly. "
+                        + "A tokenization may still have been stored without being answered: it is never revealed unless its "
+                        + "token is presented.").retryAfter(2);
+    }
+
     public static Problem auditUnavailable() {
         return new Problem("audit-unavailable", "Service Unavailable", 503,
-                "The audit trail cannot record this operation right now, so it was not carried out; retry later.");
+                "The audit trail cannot record this operation right now, so it was not carried out; retry later.").retryAfter(2);
     }
 
     public static Problem internalError() {

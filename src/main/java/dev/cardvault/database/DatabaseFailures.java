@@ -1,0 +1,62 @@
+package dev.cardvault.database;
+
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+
+/**
+ * Tells a database that cannot be reached (down, restarting, failing over, out of connections)
+ * from a statement that failed. The first is the caller's cue to retry (503); the second is a bug
+ * or a constraint (500 or a mapped problem).
+ */
+public final class DatabaseFailures {
+
+    private static final int MAX_DEPTH = 16;
+
+    private DatabaseFailures() {
+    }
+
+    public static boolean unavailable(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < MAX_DEPTH; depth++, t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException
+                    || t instanceof io.smallrye.mutiny.TimeoutException) {
+                return true;
+            }
+            if (t instanceof PgException pg && pg.getSqlState() != null && unavailableState(pg.getSqlState())) {
+                return true;
+            }
+            if (t.getClass().getName().equals("io.vertx.core.impl.NoStackTraceThrowable")
+                    && "Timeout".equals(t.getMessage())) {
+                return true; // the pool's wait for a free connection ran out
+            }
+        }
+        return false;
+    }
+
+    /** The failure's chain as class names and SQLSTATEs, for a log line: never a message, which may quote data. */
+    public static String summary(Throwable failure) {
+        StringBuilder sb = new StringBuilder();
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < MAX_DEPTH; depth++, t = t.getCause()) {
+            if (sb.length() > 0) {
+                sb.append(" <- ");
+            }
+            sb.append(t.getClass().getSimpleName());
+            if (t instanceof PgException pg && pg.getSqlState() != null) {
+                sb.append(' ').append(pg.getSqlState());
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * SQLSTATE class 08 (connection exception), 57P01 to 57P05 (administrator or crash shutdown,
+     * cannot connect now, database dropped, idle session timeout), 53300 (too many connections).
+     */
+    static boolean unavailableState(String state) {
+        return state.startsWith("08") || state.startsWith("57P") || state.equals("53300");
+    }
+}
