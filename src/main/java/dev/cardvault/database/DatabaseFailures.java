@@ -28,9 +28,11 @@ public final class DatabaseFailures {
             if (t instanceof PgException pg && pg.getSqlState() != null && unavailableState(pg.getSqlState())) {
                 return true;
             }
-            if (t.getClass().getName().equals("io.vertx.core.impl.NoStackTraceThrowable")
-                    && "Timeout".equals(t.getMessage())) {
-                return true; // the pool's wait for a free connection ran out
+            if (t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
+                return true; // the pool's queue for a free connection is full
+            }
+            if (t.getClass() == io.vertx.core.VertxException.class && "Timeout waiting for connection".equals(t.getMessage())) {
+                return true; // the pool's wait for a free connection ran out (Vert.x has no class of its own for it)
             }
         }
         return false;

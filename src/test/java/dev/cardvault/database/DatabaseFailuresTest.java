@@ -25,6 +25,8 @@ class DatabaseFailuresTest {
         assertTrue(DatabaseFailures.unavailable(new PgException("connection failure", "FATAL", "08006", null)));
         assertTrue(DatabaseFailures.unavailable(new PgException("too many connections", "FATAL", "53300", null)));
         assertTrue(DatabaseFailures.unavailable(new io.smallrye.mutiny.TimeoutException()));
+        assertTrue(DatabaseFailures.unavailable(new io.vertx.core.VertxException("Timeout waiting for connection", true)));
+        assertTrue(DatabaseFailures.unavailable(new io.vertx.core.http.ConnectionPoolTooBusyException("Connection pool reached max wait queue size of 256")));
     }
 
     @Test
@@ -32,6 +34,7 @@ class DatabaseFailuresTest {
         assertFalse(DatabaseFailures.unavailable(new PgException("duplicate key value violates unique constraint", "ERROR", "23505", null)));
         assertFalse(DatabaseFailures.unavailable(new PgException("permission denied for table token", "ERROR", "42501", null)));
         assertFalse(DatabaseFailures.unavailable(new IllegalStateException("bug")));
+        assertFalse(DatabaseFailures.unavailable(new io.vertx.core.VertxException("Timeout", true)));
         assertFalse(DatabaseFailures.unavailable(null));
     }
 

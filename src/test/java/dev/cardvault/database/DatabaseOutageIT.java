@@ -50,6 +50,8 @@ class DatabaseOutageIT {
     private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration POOL_WAIT = Duration.ofMillis(1_000);
+    private static final int POOL_SIZE = 32; // quarkus.datasource.reactive.max-size
     /** What a request may take beyond the configured timeout: scheduling on a busy 2-core machine. */
     private static final long SLACK_MS = 2_000;
     private static final long RECOVERY_MS = 10_000;
@@ -91,6 +93,7 @@ class DatabaseOutageIT {
                 "CARDVAULT_MIGRATION_PASSWORD", EmbeddedPostgresServer.UNCHECKED_PASSWORD,
                 "CARDVAULT_HTTP_REQUEST_TIMEOUT", REQUEST_TIMEOUT.toSeconds() + "s",
                 "CARDVAULT_DATABASE_HEALTH_TIMEOUT", HEALTH_TIMEOUT.toSeconds() + "s"));
+        pb.environment().put("CARDVAULT_DATABASE_POOL_WAIT_TIMEOUT", POOL_WAIT.toMillis() + "ms");
         // Every acknowledged card is revealed after each fault: hundreds, by one billing subject.
         pb.environment().put("CARDVAULT_DETOKENIZE_RATE_LIMIT_PER_MINUTE", "1000000");
         service = pb.start();
@@ -201,9 +204,57 @@ class DatabaseOutageIT {
                 durations(elapsed), frozenReady, recoveryMs);
         String out = read(log);
         assertTrue(out.contains("abandoned after"), "no request was abandoned at its deadline");
-        int unexpected = out.indexOf("Unexpected error");
-        assertTrue(unexpected < 0, () -> "an outage was logged as an unexpected error:\n"
-                + out.substring(unexpected, Math.min(out.length(), unexpected + 3000)));
+        assertTrue(!out.contains("Unexpected error"), () -> "an outage was logged as an unexpected error:\n" + firstUnexpectedError());
+    }
+
+    @Test
+    @Order(4)
+    void tableLockedAndPoolFull_waitsAreBounded_healthAnswers_thenItDrains() throws Exception {
+        tokenizeSome(5);
+        int callers = POOL_SIZE + 16;
+        List<Long> elapsed = new ArrayList<>();
+        Map<String, Integer> types = new TreeMap<>();
+        long readyMs;
+        try (Connection lock = db.superuserConnection()) {
+            lock.setAutoCommit(false);
+            try (Statement s = lock.createStatement()) {
+                s.execute("LOCK TABLE token IN ACCESS EXCLUSIVE MODE");
+            }
+            // Token reads take a pool connection each (writes share one, group-committed with
+            // their audit events): every connection ends up waiting on the lock, the other
+            // callers queue for one.
+            String known = ACKNOWLEDGED.keySet().iterator().next();
+            ExecutorService pool = Executors.newFixedThreadPool(callers);
+            List<Future<HttpResponse<String>>> calls = new ArrayList<>();
+            List<Long> starts = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                starts.add(System.nanoTime());
+                calls.add(pool.submit(() -> api.send("GET", "/v1/tokens/" + known, AGENT, null)));
+            }
+            Thread.sleep(300);
+            long t0 = System.nanoTime();
+            assertEquals(200, api.status("/q/health/live", null), "liveness with a full pool");
+            assertTrue(ms(t0) < 1_000, "liveness took " + ms(t0) + " ms with a full pool");
+            readyMs = expectReadinessDown("pool full, table locked");
+            for (int i = 0; i < callers; i++) {
+                HttpResponse<String> r = calls.get(i).get(60, TimeUnit.SECONDS);
+                long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - starts.get(i));
+                assertEquals(503, r.statusCode(), () -> "a token read behind a held lock: " + firstUnexpectedError());
+                assertTrue(r.headers().firstValue("Retry-After").isPresent(), "no Retry-After behind a held lock");
+                String type = new JsonObject(r.body()).getString("type", "");
+                types.merge(type.substring(type.lastIndexOf('/') + 1), 1, Integer::sum);
+                elapsed.add(took);
+            }
+            pool.shutdown();
+            lock.rollback();
+        }
+        assertTrue(elapsed.stream().allMatch(t -> t <= REQUEST_TIMEOUT.toMillis() + SLACK_MS), "a wait past the timeout: " + elapsed);
+        assertTrue(types.keySet().stream().allMatch(t -> t.equals("timed-out") || t.equals("database-unavailable")), "types " + types);
+        assertTrue(types.containsKey("database-unavailable"), "no caller was refused at the pool's wait limit: " + types);
+        long recoveryMs = awaitRecovery(System.nanoTime());
+        everyAcknowledgedCardReveals();
+        System.out.printf("table locked, %d token reads on a pool of %d: answers %s, slowest %d ms, readiness DOWN in %d ms, recovered %d ms after the lock%n",
+                callers, POOL_SIZE, types, elapsed.stream().mapToLong(Long::longValue).max().orElse(0), readyMs, recoveryMs);
     }
 
     // --- helpers ------------------------------------------------------------------------------
@@ -312,6 +363,12 @@ class DatabaseOutageIT {
         ProcessHandle.of(postmaster.getAsLong()).ifPresent(h -> h.descendants().forEach(d -> cmd.add(Long.toString(d.pid()))));
         Process kill = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " failed");
+    }
+
+    private static String firstUnexpectedError() {
+        String out = read(log);
+        int at = out.indexOf("Unexpected error");
+        return at < 0 ? "(none logged)" : out.substring(at, Math.min(out.length(), at + 2500));
     }
 
     /** "12 ms, 15 ms": a bare list of numbers could look like a card number to the leak scan. */
