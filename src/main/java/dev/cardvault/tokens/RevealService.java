@@ -130,9 +130,9 @@ public class RevealService {
                 List<Item> items = new ArrayList<>(tokens.size());
                 List<Uni<Void>> events = new ArrayList<>(tokens.size());
                 for (String t : tokens) {
-                    RevealView card = cards.get(t);
-                    Refusal refusal = card != null ? null : refused.getOrDefault(t, Refusal.NOT_FOUND);
-                    String token = wellFormed.contains(t) ? t : null;
+                    String token = wellFormed.contains(t) ? t : null; // null for a JSON null too: immutable maps refuse it as a key
+                    RevealView card = token == null ? null : cards.get(token);
+                    Refusal refusal = card != null ? null : token == null ? Refusal.NOT_FOUND : refused.getOrDefault(token, Refusal.NOT_FOUND);
                     items.add(new Item(token, card, refusal));
                     // Only well-formed token values go into the trail: anything else is caller input.
                     events.add(audit.record(event(who, token, purpose, refusal)));

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -34,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.HttpApi;
+import dev.cardvault.testsupport.ServiceProcesses;
 import dev.cardvault.testsupport.TestCards;
 import io.vertx.core.json.JsonObject;
 
@@ -47,7 +47,6 @@ import io.vertx.core.json.JsonObject;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DatabaseOutageIT {
 
-    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration POOL_WAIT = Duration.ofMillis(1_000);
@@ -77,27 +76,15 @@ class DatabaseOutageIT {
         dbPort = db.port();
         int port = freePort();
         api = HttpApi.at(port).timeout(Duration.ofSeconds(30));
-        String url = "localhost:" + dbPort + "/" + EmbeddedPostgresServer.DATABASE;
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         log = work.resolve("service.log");
-        ProcessBuilder pb = new ProcessBuilder(java, "-jar", JAR.toString()).directory(work.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("QUARKUS_") || k.startsWith("MP_JWT") || k.startsWith("CARDVAULT_"));
-        pb.environment().putAll(Map.of(
-                "QUARKUS_PROFILE", "dev",
-                "QUARKUS_HTTP_PORT", Integer.toString(port),
-                "QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://" + url,
-                "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://" + url,
-                "QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgresServer.RUNTIME,
-                "CARDVAULT_MIGRATION_USERNAME", EmbeddedPostgresServer.OWNER,
-                "CARDVAULT_MIGRATION_PASSWORD", EmbeddedPostgresServer.UNCHECKED_PASSWORD,
-                "CARDVAULT_HTTP_REQUEST_TIMEOUT", REQUEST_TIMEOUT.toSeconds() + "s",
-                "CARDVAULT_DATABASE_HEALTH_TIMEOUT", HEALTH_TIMEOUT.toSeconds() + "s"));
-        pb.environment().put("CARDVAULT_DATABASE_POOL_WAIT_TIMEOUT", POOL_WAIT.toMillis() + "ms");
+        Map<String, String> env = ServiceProcesses.devOn(db, port);
+        env.put("CARDVAULT_HTTP_REQUEST_TIMEOUT", REQUEST_TIMEOUT.toSeconds() + "s");
+        env.put("CARDVAULT_DATABASE_HEALTH_TIMEOUT", HEALTH_TIMEOUT.toSeconds() + "s");
+        env.put("CARDVAULT_DATABASE_POOL_WAIT_TIMEOUT", POOL_WAIT.toMillis() + "ms");
         // Every acknowledged card is revealed after each fault: hundreds, by one billing subject.
-        pb.environment().put("CARDVAULT_DETOKENIZE_RATE_LIMIT_PER_MINUTE", "1000000");
-        service = pb.start();
-        awaitReady(Duration.ofSeconds(90));
+        env.put("CARDVAULT_DETOKENIZE_RATE_LIMIT_PER_MINUTE", "1000000");
+        service = ServiceProcesses.startJar(work, env, log);
+        ServiceProcesses.awaitReady(service, api, log, Duration.ofSeconds(90));
     }
 
     @AfterAll
@@ -298,22 +285,6 @@ class DatabaseOutageIT {
         }
         fail("not recovered within " + RECOVERY_MS + " ms:\n" + tail(read(log)));
         return -1;
-    }
-
-    private static void awaitReady(Duration within) throws Exception {
-        long t0 = System.nanoTime();
-        while (ms(t0) < within.toMillis()) {
-            assertTrue(service.isAlive(), () -> "service exited early:\n" + read(log));
-            try {
-                if (api.status("/q/health/ready", null) == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        fail("service not ready:\n" + read(log));
     }
 
     private static void tokenizeSome(int n) throws Exception {

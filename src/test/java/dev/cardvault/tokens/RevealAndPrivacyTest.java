@@ -129,6 +129,10 @@ class RevealAndPrivacyTest {
         Api.revealBatch(auth, List.of("tok_x"), null).then().statusCode(422);
         Api.revealBatch(Api.bearer("agent", "acme", "tokenizer"), List.of("tok_x"), "RECURRING_BILLING").then().statusCode(403);
         Api.revealBatch(auth, List.of("tok_x"), "SALES").then().statusCode(403);
+        // Found by ApiFuzzIT: a JSON null among the tokens is an item that is not a token, not a 500.
+        Api.revealBatch(auth, java.util.Arrays.asList(null, "tok_x"), "RECURRING_BILLING").then().statusCode(200)
+                .body("results[0].error", equalTo("NOT_FOUND")).body("results[0].token", nullValue())
+                .body("results[1].error", equalTo("NOT_FOUND"));
     }
 
     @Test
