@@ -22,20 +22,11 @@ work=$(mktemp -d /tmp/cardvault-size.XXXXXX)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 db="cardvault_size_${stamp,,}"
 command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
-# The JVM flags of the image's ENTRYPOINT, between "java" and "-jar".
-mapfile -t flags < <(python3 - "$root/src/main/docker/Dockerfile.jvm" <<'PY'
-import json, sys
-line = next(l for l in open(sys.argv[1]) if l.startswith("ENTRYPOINT"))
-cmd = json.loads(line[len("ENTRYPOINT"):])
-print("\n".join(cmd[1:cmd.index("-jar")]))
-PY
-)
-[ -n "${SIZE_JVM_FLAGS:-}" ] && read -r -a flags <<<"$SIZE_JVM_FLAGS"
-# The image's environment (ENV NAME=value lines), MALLOC_ARENA_MAX among them.
-while read -r kv; do export "${kv?}"; done < <(sed -n 's/^ENV \([A-Z_]*=[^ ]*\)$/\1/p' "$root/src/main/docker/Dockerfile.jvm")
-image_env=$(sed -n 's/^ENV \([A-Z_]*=[^ ]*\)$/\1/p' "$root/src/main/docker/Dockerfile.jvm" | tr '\n' ' ')
-
 . "$here/lib.sh"
+mapfile -t flags < <(image_jvm_flags)
+[ -n "${SIZE_JVM_FLAGS:-}" ] && read -r -a flags <<<"$SIZE_JVM_FLAGS"
+[ ${#flags[@]} -gt 0 ] || { echo "no JVM flags read from src/main/docker/Dockerfile.jvm"; exit 1; }
+export_image_env # MALLOC_ARENA_MAX among them
 nmt_flag=()
 [ "${SIZE_NMT:-0}" = 1 ] && nmt_flag=(-XX:NativeMemoryTracking=summary)
 start_service -XX:MaxRAM=${limit_mib}m "${nmt_flag[@]}" "${flags[@]}"

@@ -60,3 +60,20 @@ pg_ticks() {
 }
 # µs of CPU per operation: ticks and operations → "12.3"
 us_per_op() { awk -v t="$1" -v n="$2" -v hz="$clk_tck" 'BEGIN { if (n > 0) printf "%.0f", t * 1000000 / hz / n; else printf "n/a" }'; }
+
+# The JVM flags of the container image's ENTRYPOINT (between "java" and "-jar"), one per line.
+image_jvm_flags() {
+  python3 - "$root/src/main/docker/Dockerfile.jvm" <<'PY'
+import json, sys
+line = next(l for l in open(sys.argv[1]) if l.startswith("ENTRYPOINT"))
+cmd = json.loads(line[len("ENTRYPOINT"):])
+print("\n".join(cmd[1:cmd.index("-jar")]))
+PY
+}
+# The image's environment (ENV NAME=value lines), exported; listed in image_env.
+export_image_env() {
+  local kv
+  image_env=""
+  while read -r kv; do export "${kv?}"; image_env="$image_env$kv "; done \
+    < <(sed -n 's/^ENV \([A-Z_]*=[^ ]*\)$/\1/p' "$root/src/main/docker/Dockerfile.jvm")
+}

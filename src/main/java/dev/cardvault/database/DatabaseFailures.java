@@ -21,7 +21,8 @@ public final class DatabaseFailures {
     public static boolean unavailable(Throwable failure) {
         Throwable t = failure;
         for (int depth = 0; t != null && depth < MAX_DEPTH; depth++, t = t.getCause()) {
-            if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException
+            if (t instanceof ConnectException || t instanceof java.net.SocketException || t instanceof java.net.UnknownHostException
+                    || t instanceof ClosedConnectionException || t instanceof TimeoutException
                     || t instanceof io.smallrye.mutiny.TimeoutException) {
                 return true;
             }
@@ -55,10 +56,13 @@ public final class DatabaseFailures {
     }
 
     /**
-     * SQLSTATE class 08 (connection exception), 57P01 to 57P05 (administrator or crash shutdown,
-     * cannot connect now, database dropped, idle session timeout), 53300 (too many connections).
+     * SQLSTATE class 08 (connection exception) but 08P01 (a protocol violation: a bug, not an outage),
+     * 57P01 to 57P05 (administrator or crash shutdown, cannot connect now, database dropped, idle
+     * session timeout), 57014 (statement cancelled, by a timeout among others), 53300 (too many
+     * connections), 25006 (read-only transaction: connected to a standby after a failover).
      */
     static boolean unavailableState(String state) {
-        return state.startsWith("08") || state.startsWith("57P") || state.equals("53300");
+        return (state.startsWith("08") && !state.equals("08P01")) || state.startsWith("57P") || state.equals("57014")
+                || state.equals("53300") || state.equals("25006");
     }
 }

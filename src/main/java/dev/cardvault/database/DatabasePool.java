@@ -17,6 +17,10 @@ import io.vertx.sqlclient.PoolOptions;
  * {@code cardvault.database.pool.wait-timeout}. Past either, the operation fails at once and the
  * caller gets 503 {@code database-unavailable}, instead of a queue that grows while the database
  * is slow and drains long after every caller has given up.
+ *
+ * <p>The pool connects with the options Quarkus resolved at start (Quarkus' own pool asks a
+ * supplier per connection, for credentials providers): rotating provider credentials are not
+ * supported with it (docs/reliability.md).
  */
 @ApplicationScoped
 public class DatabasePool implements PgPoolCreator {

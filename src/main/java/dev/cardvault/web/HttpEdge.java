@@ -98,7 +98,7 @@ public class HttpEdge {
             ProblemResponses.write(ctx, Problems.unauthorized());
             return;
         }
-        if (!ImportRoute.isImport(ctx)) { // an import streams for minutes; it has its own checks
+        if (!ImportRoute.isImport(ctx) && !isTrailScan(ctx)) { // both may run for minutes, by design
             armDeadline(ctx);
         }
         ctx.next();
@@ -107,7 +107,8 @@ public class HttpEdge {
     /**
      * A request that has not started answering within {@code cardvault.http.request-timeout} gets
      * 503 {@code timed-out}: a frozen or unreachable database never holds a caller (or a health
-     * probe) longer than that. What the abandoned request does afterwards is never sent.
+     * probe) longer than that. What the abandoned request does afterwards is never sent. Imports
+     * and audit trail verification and export are exempt: they take as long as the data is large.
      */
     private void armDeadline(RoutingContext ctx) {
         long timeout = limits.requestTimeoutMillis();
@@ -131,6 +132,12 @@ public class HttpEdge {
         }
     }
 
+    /** Verifying or exporting the audit trail reads all of it (or a whole period): minutes on a large trail. */
+    private static boolean isTrailScan(RoutingContext ctx) {
+        String path = ctx.normalizedPath();
+        return path.equals("/v1/audit/verify") || path.equals("/v1/audit/export");
+    }
+
     private static boolean isSys(RoutingContext ctx) {
         return ctx.normalizedPath().startsWith("/v1/sys/");
     }
@@ -147,6 +154,11 @@ public class HttpEdge {
 
     private void onFailure(RoutingContext ctx) {
         Throwable failure = ctx.failure();
+        if (ctx.response().ended()) {
+            // Already answered (the deadline's 503): a late answer failing to write is expected, and nothing more is sent.
+            LOG.debugf("Late failure after the answer was sent (%s)", failure == null ? "-" : failure.getClass().getSimpleName());
+            return;
+        }
         Problem problem;
         if (failure instanceof AuthenticationFailedException || failure instanceof UnauthorizedException
                 || failure instanceof AuthenticationCompletionException

@@ -218,9 +218,9 @@ public class ProblemMappers {
         }
         if (ctx.response().ended()) {
             // The edge already answered 503 timed-out for this request (HttpEdge.armDeadline): its
-            // late result, a card number included, is dropped here and never sent.
+            // late result, a card number included, failed to write and is dropped here.
             LOG.infof("The late answer of a request abandoned at its deadline was discarded (%s)", e.getClass().getSimpleName());
-            return respond(ctx, Problems.serviceUnavailable());
+            return respond(ctx, Problems.serviceUnavailable()); // never written: the answer has gone
         }
         if (DatabaseFailures.unavailable(e)) {
             // An outage, not a bug: one line without the stack, and the caller is told to retry.

@@ -92,6 +92,9 @@ class ApiFuzzIT {
         if (db != null) {
             db.close();
         }
+        try (var paths = Files.walk(work)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 
     @Property

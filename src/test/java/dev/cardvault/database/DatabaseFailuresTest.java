@@ -24,6 +24,10 @@ class DatabaseFailuresTest {
         assertTrue(DatabaseFailures.unavailable(new PgException("the database system is starting up", "FATAL", "57P03", null)));
         assertTrue(DatabaseFailures.unavailable(new PgException("connection failure", "FATAL", "08006", null)));
         assertTrue(DatabaseFailures.unavailable(new PgException("too many connections", "FATAL", "53300", null)));
+        assertTrue(DatabaseFailures.unavailable(new PgException("cannot execute INSERT in a read-only transaction", "ERROR", "25006", null)));
+        assertTrue(DatabaseFailures.unavailable(new PgException("canceling statement due to statement timeout", "ERROR", "57014", null)));
+        assertTrue(DatabaseFailures.unavailable(new java.net.SocketException("Connection reset")));
+        assertTrue(DatabaseFailures.unavailable(new java.net.UnknownHostException("db.internal")));
         assertTrue(DatabaseFailures.unavailable(new io.smallrye.mutiny.TimeoutException()));
         assertTrue(DatabaseFailures.unavailable(new io.vertx.core.VertxException("Timeout waiting for connection", true)));
         assertTrue(DatabaseFailures.unavailable(new io.vertx.core.http.ConnectionPoolTooBusyException("Connection pool reached max wait queue size of 256")));
@@ -34,6 +38,7 @@ class DatabaseFailuresTest {
         assertFalse(DatabaseFailures.unavailable(new PgException("duplicate key value violates unique constraint", "ERROR", "23505", null)));
         assertFalse(DatabaseFailures.unavailable(new PgException("permission denied for table token", "ERROR", "42501", null)));
         assertFalse(DatabaseFailures.unavailable(new IllegalStateException("bug")));
+        assertFalse(DatabaseFailures.unavailable(new PgException("protocol violation", "FATAL", "08P01", null)));
         assertFalse(DatabaseFailures.unavailable(new io.vertx.core.VertxException("Timeout", true)));
         assertFalse(DatabaseFailures.unavailable(null));
     }

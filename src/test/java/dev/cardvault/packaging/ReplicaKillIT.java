@@ -100,7 +100,7 @@ class ReplicaKillIT {
                     + "each with its audit events; %d acknowledged cards reveal after the restarts; trail valid (%d events)%n",
                     importAcknowledged, IMPORT_LINES, answeredReveals.size(), acknowledged.size(), verify.getInteger("events"));
         } finally {
-            third.destroy();
+            third.destroy(); // SIGTERM: a clean stop, the embedded database with it
             third.waitFor(60, TimeUnit.SECONDS);
         }
     }
@@ -183,7 +183,11 @@ class ReplicaKillIT {
                 return null;
             });
         }
-        Thread.sleep(1_500);
+        // Killed under load: once ten batches have been answered (or after 30 s on a slow machine).
+        long t0 = System.nanoTime();
+        while (answered.size() < 10 && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30)) {
+            Thread.sleep(20);
+        }
         kill(service);
         running.set(false);
         clients.shutdown();
@@ -231,11 +235,33 @@ class ReplicaKillIT {
         }
     }
 
+    /** Every process this test started, and the embedded PostgreSQL the last SIGKILL may have orphaned, stopped. */
+    @org.junit.jupiter.api.AfterEach
+    void stopWhatIsLeft() throws Exception {
+        for (Process p : started) {
+            if (p.isAlive()) {
+                p.destroyForcibly();
+                p.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        Path pid = workDir.resolve(".cardvault/pgdata/postmaster.pid");
+        if (java.nio.file.Files.isRegularFile(pid)) {
+            long postmaster = Long.parseLong(java.nio.file.Files.readAllLines(pid).get(0).trim());
+            ProcessHandle.of(postmaster).filter(h -> h.info().command().orElse("").endsWith("postgres")).ifPresent(h -> {
+                h.destroy(); // SIGTERM: PostgreSQL's smart shutdown, no client is left
+                h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+            });
+        }
+    }
+
+    private final List<Process> started = new ArrayList<>();
+
     private Process start(String logName) throws Exception {
         Path log = workDir.resolve(logName);
         Process p = ServiceProcesses.startJar(workDir, Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port),
                 // Thousands of cards are revealed by one billing subject.
                 "CARDVAULT_DETOKENIZE_RATE_LIMIT_PER_MINUTE", "100000000"), log);
+        started.add(p);
         ServiceProcesses.awaitReady(p, api, log, Duration.ofSeconds(120));
         return p;
     }
