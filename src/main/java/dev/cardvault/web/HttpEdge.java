@@ -112,6 +112,9 @@ public class HttpEdge {
      */
     private void armDeadline(RoutingContext ctx) {
         long timeout = limits.requestTimeoutMillis();
+        if (timeout <= 0) {
+            return; // turned off
+        }
         long timer = ctx.vertx().setTimer(timeout, id -> {
             if (!ctx.response().headWritten() && !ctx.response().closed()) {
                 LOG.warnf("Request %s %s abandoned after %d ms", ctx.request().method(), ctx.get(RequestIds.CONTEXT_KEY), timeout);
