@@ -16,7 +16,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
  * The package structure the code must keep: {@code web} (the HTTP edge, the only place that
  * knows status codes) on top; capabilities ({@code tokens}, {@code keys}, {@code audit}) below
  * it; infrastructure ({@code database}, {@code logging}); {@code card}, {@code crypto},
- * {@code auth} and {@code errors} at the bottom. Production classes only.
+ * {@code auth}, {@code errors} and {@code time} at the bottom. Production classes only.
  */
 @Tag("unit")
 class ArchitectureTest {
@@ -37,7 +37,8 @@ class ArchitectureTest {
                 .layer("Capabilities").definedBy("dev.cardvault.tokens..", "dev.cardvault.keys..", "dev.cardvault.audit..", "dev.cardvault.capture..",
                         "dev.cardvault.privacy..")
                 .layer("Infrastructure").definedBy("dev.cardvault.database..", "dev.cardvault.logging..")
-                .layer("Base").definedBy("dev.cardvault.card..", "dev.cardvault.crypto..", "dev.cardvault.auth..", "dev.cardvault.errors..")
+                .layer("Base").definedBy("dev.cardvault.card..", "dev.cardvault.crypto..", "dev.cardvault.auth..", "dev.cardvault.errors..",
+                        "dev.cardvault.time..")
                 .whereLayer("Web").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Startup").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Capabilities").mayOnlyBeAccessedByLayers("Web", "Startup")

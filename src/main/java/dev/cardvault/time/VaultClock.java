@@ -1,0 +1,44 @@
+package dev.cardvault.time;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The one source of time for rules that depend on it: session and approval expiry, rate-limit
+ * windows, the shutdown gate. Tests replace this bean with one they can move forward, so expiry
+ * is tested without sleeping. Times the database stamps on rows ({@code now()} in SQL) are not
+ * rules and stay with the database.
+ */
+@ApplicationScoped
+public class VaultClock extends Clock {
+
+    /** Wall-clock time, UTC. */
+    @Override
+    public Instant instant() {
+        return Instant.now();
+    }
+
+    /** Monotonic nanoseconds for measuring intervals, moved together with {@link #instant()}. */
+    public long nanoTime() {
+        return System.nanoTime();
+    }
+
+    @Override
+    public long millis() {
+        return instant().toEpochMilli();
+    }
+
+    @Override
+    public ZoneId getZone() {
+        return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+        return Clock.fixed(instant(), zone); // not used: the vault keeps UTC
+    }
+}
