@@ -58,6 +58,7 @@ BEGIN
             ('controller_purpose',    'SELECT, INSERT, UPDATE'),
             ('offboarding',           'SELECT, INSERT, UPDATE'),
             ('import_job',            'SELECT, INSERT, UPDATE, DELETE'),
+            ('reveal_allowance',      'SELECT, INSERT, UPDATE, DELETE'),
             ('flyway_schema_history', 'SELECT')
         ) AS g (tbl, privileges)
     LOOP

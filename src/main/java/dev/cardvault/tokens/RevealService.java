@@ -25,7 +25,7 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Detokenization for billing. Order of checks: purpose present (422), purpose allowed for the
- * tenant (403), rate limit (429), token of the tenant (404 / NOT_FOUND), processing not restricted
+ * tenant (403), the subject's rate limit, then the tenant's (429), token of the tenant (404 / NOT_FOUND), processing not restricted
  * and the reveal purpose allowed by the token's collection purpose (403 / RESTRICTED,
  * PURPOSE_NOT_ALLOWED), decrypt, then the audit event, and only after it is durable does a PAN
  * leave. Every attempt is one audit event per token.
@@ -48,6 +48,9 @@ public class RevealService {
 
     @Inject
     RevealRateLimiter rateLimiter;
+
+    @Inject
+    TenantRevealLimit tenantLimit;
 
     @Inject
     Audit audit;
@@ -101,7 +104,12 @@ public class RevealService {
             if (wait > 0) {
                 return denyAll(who, tokens, purpose, new RevealDenied(RevealDenied.Reason.RATE_LIMITED, wait));
             }
-            return reveal(who, tokens, purpose, policy);
+            if (!tenantLimit.enabled(who.tenant())) {
+                return reveal(who, tokens, purpose, policy);
+            }
+            return tenantLimit.tryAcquire(who.tenant(), tokens.size()).flatMap(tenantWait -> tenantWait > 0
+                    ? denyAll(who, tokens, purpose, new RevealDenied(RevealDenied.Reason.TENANT_RATE_LIMITED, tenantWait))
+                    : reveal(who, tokens, purpose, policy));
         });
     }
 
@@ -183,8 +191,9 @@ public class RevealService {
 
     private <T> Uni<T> denyAll(AuditContext who, List<String> tokens, String purpose, RevealDenied denial) {
         List<Uni<Void>> events = new ArrayList<>();
+        String reason = "reason=" + denial.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         for (String t : tokens) {
-            events.add(audit.record(who.event(AuditType.DETOKENIZED, Outcome.DENIED, wellFormedOrNull(t), purpose)));
+            events.add(audit.record(who.event(AuditType.DETOKENIZED, Outcome.DENIED, wellFormedOrNull(t), purpose).withDetail(reason)));
         }
         return Uni.join().all(events).andFailFast().flatMap(done -> Uni.createFrom().<T> failure(denial));
     }

@@ -125,6 +125,9 @@ public class ProblemMappers {
         if (e.reason() == RevealDenied.Reason.RATE_LIMITED) {
             return respond(ctx, Problems.rateLimited(e.retryAfterSeconds()));
         }
+        if (e.reason() == RevealDenied.Reason.TENANT_RATE_LIMITED) {
+            return respond(ctx, Problems.tenantRateLimited(e.retryAfterSeconds()));
+        }
         if (e.reason() == RevealDenied.Reason.RESTRICTED) {
             return respond(ctx, new Problem("restricted", "Forbidden", 403, "Processing of this card is restricted (GDPR Art. 18) "
                     + "at the cardholder's request; it is kept but not revealed until the controller lifts the restriction."));

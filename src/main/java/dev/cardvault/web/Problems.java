@@ -95,6 +95,12 @@ public final class Problems {
                 .retryAfter(retryAfterSeconds);
     }
 
+    public static Problem tenantRateLimited(long retryAfterSeconds) {
+        return new Problem("rate-limited", "Too Many Requests", 429,
+                "Your organisation has reached its limit of revealed cards per minute, shared by all callers; retry after "
+                        + retryAfterSeconds + " s.").retryAfter(retryAfterSeconds);
+    }
+
     public static Problem databaseUnavailable() {
         return new Problem("database-unavailable", "Service Unavailable", 503,
                 "The vault's database cannot be reached right now, so nothing was done; retry shortly.").retryAfter(2);

@@ -151,6 +151,7 @@ class RuntimeRoleTest {
                 Map.entry("controller_purpose", "SELECT, INSERT, UPDATE"),
                 Map.entry("offboarding", "SELECT, INSERT, UPDATE"),
                 Map.entry("import_job", "SELECT, INSERT, UPDATE, DELETE"),
+                Map.entry("reveal_allowance", "SELECT, INSERT, UPDATE, DELETE"),
                 Map.entry("capture_entry", "SELECT, INSERT, UPDATE, DELETE"),
                 Map.entry("transient_cvc", "SELECT, INSERT, UPDATE, DELETE"));
         try (Connection c = Db.connect()) {
