@@ -31,8 +31,8 @@ import io.vertx.mutiny.sqlclient.Pool;
 public class RewrapJob {
 
     private static final Logger LOG = Logger.getLogger(RewrapJob.class);
-    /** Advisory lock id: "CVREWRAP". */
-    static final long LOCK_KEY = 0x4356_5245_5752_4150L;
+    /** Advisory lock id: "CVREWRAP" in ASCII; public for ThreeReplicasIT, which holds it. */
+    public static final long LOCK_KEY = 0x4356_5245_5752_4150L;
 
     @ConfigProperty(name = "cardvault.keys.rewrap.batch-size", defaultValue = "500")
     int batchSize;

@@ -39,8 +39,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class RetentionJob {
 
     private static final Logger LOG = Logger.getLogger(RetentionJob.class);
-    /** Advisory lock id: "CVRETAIN" in ASCII. */
-    static final long LOCK_KEY = 0x4356_5245_5441_494EL;
+    /** Advisory lock id: "CVRETAIN" in ASCII; public for ThreeReplicasIT, which holds it. */
+    public static final long LOCK_KEY = 0x4356_5245_5441_494EL;
 
     @Inject
     Pool pool;
