@@ -244,6 +244,55 @@ class DatabaseOutageIT {
                 callers, POOL_SIZE, types, elapsed.stream().mapToLong(Long::longValue).max().orElse(0), readyMs, recoveryMs);
     }
 
+    @Test
+    @Order(5)
+    void slowDatabase_pgSleepInEveryTokenInsert_requestsEndAtTheTimeout_healthAnswers_thenRecovers() throws Exception {
+        tokenizeSome(3);
+        // Every insert into token sleeps (pg_sleep, in steps) for as long as the flag row exists.
+        sql("CREATE TABLE test_slow_flag (on_ boolean)", "INSERT INTO test_slow_flag VALUES (true)",
+                "CREATE FUNCTION test_slow_insert() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN "
+                        + "WHILE EXISTS (SELECT 1 FROM test_slow_flag) LOOP PERFORM pg_sleep(0.05); END LOOP; RETURN NEW; END $$",
+                "CREATE TRIGGER test_slow BEFORE INSERT ON token FOR EACH ROW EXECUTE FUNCTION test_slow_insert()");
+        List<Long> elapsed = new ArrayList<>();
+        long readyMs;
+        int readyStatus;
+        try {
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            List<Future<Long>> calls = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                calls.add(pool.submit(() -> expect503(() -> tokenize(TestCards.randomVisa()), "tokenize on a slow database")));
+            }
+            // The database still answers other work at once: health must neither hang nor fail.
+            long t0 = System.nanoTime();
+            readyStatus = api.status("/q/health/ready", null);
+            readyMs = ms(t0);
+            assertTrue(readyMs <= HEALTH_TIMEOUT.toMillis() + SLACK_MS, "readiness took " + readyMs + " ms on a slow database");
+            long t1 = System.nanoTime();
+            assertEquals(200, api.status("/q/health/live", null), "liveness on a slow database");
+            assertTrue(ms(t1) < 1_000, "liveness took " + ms(t1) + " ms on a slow database");
+            for (Future<Long> call : calls) {
+                elapsed.add(call.get(60, TimeUnit.SECONDS));
+            }
+            pool.shutdown();
+        } finally {
+            sql("DELETE FROM test_slow_flag");
+        }
+        long recoveryMs = awaitRecovery(System.nanoTime());
+        sql("DROP TRIGGER test_slow ON token", "DROP FUNCTION test_slow_insert()", "DROP TABLE test_slow_flag");
+        everyAcknowledgedCardReveals();
+        noUnexpectedErrorLogged();
+        System.out.printf("slow (pg_sleep in every token insert): 503 in %s, readiness %d in %d ms, recovered %d ms after the sleeps ended%n",
+                durations(elapsed), readyStatus, readyMs, recoveryMs);
+    }
+
+    private static void sql(String... statements) throws Exception {
+        try (Connection c = db.superuserConnection(); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
+
     // --- helpers ------------------------------------------------------------------------------
 
     private interface Call {
