@@ -56,6 +56,10 @@ class ApiFuzzIT {
     private static String existingToken;
     private static final String AGENT = Api.agent(TENANT);
     private static final String BILLING = Api.bearer("billing", TENANT, "detokenizer");
+    private static final String OFFICER = Api.bearer("dpo", TENANT, "privacy-officer");
+    private static final String ADMIN = Api.bearer("admin", "platform", "processor-admin");
+    /** A card of its own for data-subject requests, so that a restriction does not change the reveals' card. */
+    private static String subjectPan;
 
     /** A generated request body; prints with card numbers masked. */
     record Body(String text) {
@@ -78,6 +82,8 @@ class ApiFuzzIT {
         ServiceProcesses.awaitReady(service, api, log, Duration.ofSeconds(120));
         counter = db.superuserConnection();
         existingToken = api.json("POST", "/v1/tokens", AGENT, validCard().encode(), 201).getString("token");
+        subjectPan = TestCards.randomVisa();
+        api.json("POST", "/v1/tokens", AGENT, Api.card(subjectPan).put("expYear", 2040).encode(), 201);
     }
 
     @AfterContainer
@@ -120,7 +126,51 @@ class ApiFuzzIT {
         check(api.post("/v1/detokenizations", BILLING, body.text()), body, true);
     }
 
+    @Property
+    void openCaptureSession(@ForAll("sessionBodies") Body body) throws Exception {
+        long before = count("SELECT count(*) FROM capture_session WHERE tenant = ?");
+        HttpResponse<String> r = api.post("/v1/capture-sessions", AGENT, body.text());
+        check(r, body, false);
+        long opened = count("SELECT count(*) FROM capture_session WHERE tenant = ?") - before;
+        expect(opened == (r.statusCode() == 201 ? 1 : 0), r.statusCode() + " but " + opened + " sessions opened", r, body);
+    }
+
+    /** Access, rectification and restriction: answers never hold the card number they were asked about. */
+    @Property
+    void subjectRequest(@ForAll("subjectRequestKinds") String kind, @ForAll("subjectBodies") Body body) throws Exception {
+        check(api.post("/v1/subject-requests/" + kind, OFFICER, body.text()), body, false);
+    }
+
+    /** The controller registry: free text fields refuse card numbers rather than store and echo them. */
+    @Property
+    void registerController(@ForAll("controllerBodies") Body body) throws Exception {
+        check(api.send("PUT", "/v1/controllers/fuzz-ctl", ADMIN, body.text()), body, false);
+    }
+
     // --- generators ---------------------------------------------------------------------------
+
+    @Provide
+    Arbitrary<Body> sessionBodies() {
+        return bodies(new JsonObject().put("channel", "WEB").put("allowedOrigins", new JsonArray().add("https://desk.example"))
+                .put("metadata", new JsonObject().put("orderRef", "A-17")).put("ttlSeconds", 300).put("purpose", "PAYMENT_AUTHORIZATION"));
+    }
+
+    @Provide
+    Arbitrary<String> subjectRequestKinds() {
+        return Arbitraries.of("access", "rectification", "restriction");
+    }
+
+    @Provide
+    Arbitrary<Body> subjectBodies() {
+        return bodies(new JsonObject().put("pan", subjectPan).put("expMonth", 11).put("expYear", 2041)
+                .put("cardholderName", "Ada Lovelace").put("restricted", false));
+    }
+
+    @Provide
+    Arbitrary<Body> controllerBodies() {
+        return bodies(new JsonObject().put("name", "Fuzz Ltd").put("dpaReference", "DPA-1").put("dpaDate", "2026-01-01")
+                .put("contact", new JsonObject().put("name", "Data Protection Officer").put("email", "dpo@example.com")));
+    }
 
     @Provide
     Arbitrary<Body> tokenizeBodies() {
@@ -154,7 +204,8 @@ class ApiFuzzIT {
     // Built once: arbitraries made inside flatMap are memoized by jqwik and compared deeply on every
     // draw, which grows without bound for recursive JSON values.
     private static final Arbitrary<String> FIELD_NAMES = Arbitraries.oneOf(Arbitraries.of("pan", "cvc", "cvv", "number", "card", "tokens",
-            "purpose", "metadata", "format", "deterministic", "expiresAt", "consentRef", "cardholderName", "expMonth", "expYear"),
+            "purpose", "metadata", "format", "deterministic", "expiresAt", "consentRef", "cardholderName", "expMonth", "expYear",
+            "channel", "allowedOrigins", "ttlSeconds", "restricted", "name", "contact", "email"),
             Arbitraries.strings().ofMinLength(1).ofMaxLength(12));
     private static final Arbitrary<Object> SCALAR = Arbitraries.<Object>oneOf(
             Arbitraries.just(null),
@@ -252,7 +303,11 @@ class ApiFuzzIT {
     }
 
     private static long storedTokens() throws Exception {
-        try (PreparedStatement s = counter.prepareStatement("SELECT count(*) FROM token WHERE tenant = ?")) {
+        return count("SELECT count(*) FROM token WHERE tenant = ?");
+    }
+
+    private static long count(String sql) throws Exception {
+        try (PreparedStatement s = counter.prepareStatement(sql)) {
             s.setString(1, TENANT);
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
