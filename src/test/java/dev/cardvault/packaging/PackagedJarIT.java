@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.cardvault.database.EmbeddedPostgresServer;
 import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.HttpApi;
+import dev.cardvault.testsupport.ServiceProcesses;
 import dev.cardvault.testsupport.TestJwt;
 
 /**
@@ -29,20 +30,11 @@ import dev.cardvault.testsupport.TestJwt;
  */
 class PackagedJarIT {
 
-    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-
     @TempDir
     Path workDir;
 
     private Process start(Map<String, String> env, Path log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-jar", JAR.toString())
-                .directory(workDir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("QUARKUS_") || k.startsWith("MP_JWT"));
-        pb.environment().putAll(env);
-        return pb.start();
+        return ServiceProcesses.startJar(workDir, env, log);
     }
 
 
