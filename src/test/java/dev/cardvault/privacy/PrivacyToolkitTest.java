@@ -33,6 +33,7 @@ import dev.cardvault.capture.WidgetResource;
 import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.AuditTrail;
 import dev.cardvault.testsupport.Db;
+import dev.cardvault.testsupport.MovableClock;
 import dev.cardvault.testsupport.TestCards;
 import dev.cardvault.tokens.RekeyJob;
 import io.quarkus.test.junit.QuarkusTest;
@@ -54,6 +55,9 @@ class PrivacyToolkitTest {
 
     @Inject
     RekeyJob rekeyJob;
+
+    @Inject
+    MovableClock clock;
 
     @Inject
     Offboardings offboardings;
@@ -185,7 +189,7 @@ class PrivacyToolkitTest {
     void retention_defaultsFromThePurpose_andBoundsExpiresAt() {
         register("gdpr-ret");
         purpose("gdpr-ret", "ONE_OFF", "CONTRACT", "P90D", List.of("PAYMENT_AUTHORIZATION"), true).then().statusCode(201);
-        Instant before = Instant.now();
+        Instant before = clock.instant(); // the vault's clock sets the retention
         String expires = Api.tokenize(Api.agent("gdpr-ret"), card(TestCards.randomVisa(), "ONE_OFF")).then().statusCode(201)
                 .extract().path("expiresAt");
         Instant expected = before.atZone(ZoneOffset.UTC).plusDays(90).toInstant();
