@@ -59,6 +59,9 @@ class PrivacyToolkitTest {
     @Inject
     MovableClock clock;
 
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "cardvault.privacy.offboarding.approval-timeout")
+    Duration offboardingApprovalTimeout;
+
     @Inject
     Offboardings offboardings;
 
@@ -387,6 +390,24 @@ class PrivacyToolkitTest {
         }
         Api.reveal(billing("gdpr-staying"), stays, "RECURRING_BILLING").then().statusCode(200);
         assertTrue(AuditTrail.events("type=CONTROLLER_OFFBOARDED").stream().anyMatch(e -> tenant.equals(e.get("tenant"))));
+    }
+
+    @Test
+    void offboarding_notApprovedInTime_expires_andShredsNothing() {
+        String tenant = "gdpr-unapproved";
+        register(tenant);
+        purpose(tenant, "BILLING", "CONTRACT", "P1Y", List.of("RECURRING_BILLING"), true).then().statusCode(201);
+        String token = Api.tokenized(tenant, card(TestCards.randomVisa(), "BILLING"));
+        String id = as(ADMIN).body("{\"reason\": \"never approved\"}").post("/v1/controllers/" + tenant + "/offboard").then()
+                .statusCode(202).body("state", equalTo("PENDING_APPROVAL")).extract().path("id");
+        clock.advance(offboardingApprovalTimeout.plusSeconds(1));
+        given().header("Authorization", ADMIN).get("/v1/controllers/" + tenant + "/offboard/" + id).then().statusCode(200)
+                .body("state", equalTo("EXPIRED"));
+        as(SECOND_ADMIN).post("/v1/controllers/" + tenant + "/offboard/" + id + "/approve").then().statusCode(409);
+        Api.metadata(Api.agent(tenant), token).then().statusCode(200);
+        // An expired request no longer blocks a new one.
+        as(ADMIN).body("{\"reason\": \"asked again\"}").post("/v1/controllers/" + tenant + "/offboard").then().statusCode(202)
+                .body("state", equalTo("PENDING_APPROVAL"));
     }
 
     @Test
