@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.cardvault.auth.Caller;
+import dev.cardvault.time.VaultClock;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
@@ -28,6 +29,9 @@ public class CaptureEvents {
 
     @Inject
     CaptureRepository repository;
+
+    @Inject
+    VaultClock clock;
 
     /** The stream of a session as Server-Sent Events, after the event a reconnecting client names. */
     Multi<jakarta.ws.rs.sse.OutboundSseEvent> sse(jakarta.ws.rs.sse.Sse sse, CaptureSession s, String lastEventId) {
@@ -51,7 +55,7 @@ public class CaptureEvents {
             AtomicLong last = new AtomicLong(afterSeq);
             java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
             Instant until = expiresAt.plusSeconds(5);
-            return Multi.createBy().repeating().uni(() -> ended.get() || Instant.now().isAfter(until.plusSeconds(60))
+            return Multi.createBy().repeating().uni(() -> ended.get() || clock.instant().isAfter(until.plusSeconds(60))
                     ? Uni.createFrom().item(new Batch(java.util.List.of(), true))
                     : poll(id, last, until).invoke(b -> ended.set(b.done())))
                     .until(batch -> batch.done() && batch.events().isEmpty())
@@ -74,7 +78,7 @@ public class CaptureEvents {
             if (!b.events().isEmpty() || b.done()) {
                 return Uni.createFrom().item(b);
             }
-            if (Instant.now().isAfter(until)) {
+            if (clock.instant().isAfter(until)) {
                 // Past its expiry and nobody has touched it: reading the session records EXPIRED (and its event).
                 return sessions.expireIfDue(id).replaceWith(new Batch(java.util.List.of(), false)).onItem().delayIt().by(POLL);
             }

@@ -11,6 +11,7 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.cardvault.time.VaultClock;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -29,8 +30,16 @@ public class CaptureRepository {
     @Inject
     Pool pool;
 
+    @Inject
+    VaultClock clock;
+
     Pool pool() {
         return pool;
+    }
+
+    /** Expiry is judged by the clock that set {@code expires_at}, never by the database's {@code now()}. */
+    private OffsetDateTime clockNow() {
+        return clock.instant().atOffset(ZoneOffset.UTC);
     }
 
     Uni<Void> insert(SqlClient tx, CaptureSession s) {
@@ -54,22 +63,22 @@ public class CaptureRepository {
     Uni<Boolean> expire(SqlClient tx, String id) {
         // Not a SUBMITTING one: its card is being stored right now, and completes or fails on its own.
         return tx.preparedQuery("UPDATE capture_session SET state = 'EXPIRED' WHERE id = $1 "
-                + "AND state = 'OPEN' AND expires_at <= now()").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1)
+                + "AND state = 'OPEN' AND expires_at <= $2").execute(Tuple.of(id, clockNow())).map(rows -> rows.rowCount() == 1)
                 .flatMap(done -> done ? addEvent(tx, id, "expired", new JsonObject()).flatMap(x -> ended(tx, id)).replaceWith(true)
                         : Uni.createFrom().item(false));
     }
 
     Uni<Boolean> cancel(SqlClient tx, String id) {
         return tx.preparedQuery("UPDATE capture_session SET state = 'CANCELLED', completed_at = now() WHERE id = $1 "
-                + "AND state = 'OPEN' AND expires_at > now()").execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1)
+                + "AND state = 'OPEN' AND expires_at > $2").execute(Tuple.of(id, clockNow())).map(rows -> rows.rowCount() == 1)
                 .flatMap(done -> done ? addEvent(tx, id, "cancelled", new JsonObject()).flatMap(x -> ended(tx, id)).replaceWith(true)
                         : Uni.createFrom().item(false));
     }
 
     /** Claims the session for one card: only one submission at a time, and only while it is open. */
     Uni<Boolean> claim(String id) {
-        return pool.preparedQuery("UPDATE capture_session SET state = 'SUBMITTING' WHERE id = $1 AND state = 'OPEN' AND expires_at > now()")
-                .execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+        return pool.preparedQuery("UPDATE capture_session SET state = 'SUBMITTING' WHERE id = $1 AND state = 'OPEN' AND expires_at > $2")
+                .execute(Tuple.of(id, clockNow())).map(rows -> rows.rowCount() == 1);
     }
 
     /** A phone entry that could not be stored ends the session: the customer keys again in a new one. */
@@ -82,8 +91,8 @@ public class CaptureRepository {
 
     /** Submissions that never finished (the instance storing the card died): failed, two minutes past their expiry. */
     Uni<Void> failStuckSubmissions() {
-        return pool.query("SELECT id FROM capture_session WHERE state = 'SUBMITTING' AND expires_at <= now() - interval '2 minutes'")
-                .execute().flatMap(rows -> {
+        return pool.preparedQuery("SELECT id FROM capture_session WHERE state = 'SUBMITTING' AND expires_at <= $1")
+                .execute(Tuple.of(clockNow().minusMinutes(2))).flatMap(rows -> {
                     Uni<Void> all = Uni.createFrom().voidItem();
                     for (var r : rows) {
                         String id = r.getString("id");
@@ -126,8 +135,8 @@ public class CaptureRepository {
 
     /** Open sessions past their expiry, oldest first. */
     Uni<List<String>> overdue(int limit) {
-        return pool.preparedQuery("SELECT id FROM capture_session WHERE state = 'OPEN' AND expires_at <= now() "
-                + "ORDER BY expires_at LIMIT $1").execute(Tuple.of(limit)).map(rows -> {
+        return pool.preparedQuery("SELECT id FROM capture_session WHERE state = 'OPEN' AND expires_at <= $2 "
+                + "ORDER BY expires_at LIMIT $1").execute(Tuple.of(limit, clockNow())).map(rows -> {
                     List<String> out = new java.util.ArrayList<>();
                     rows.forEach(r -> out.add(r.getString("id")));
                     return out;
@@ -160,8 +169,8 @@ public class CaptureRepository {
     Uni<Boolean> saveEntry(SqlClient tx, String id, long previousSeq, long seq, byte[] entry, Long dataKey, int fieldIndex,
             int digitsEntered, int attempt, String state) {
         return tx.preparedQuery("UPDATE capture_session SET key_seq = $3, field_index = $4, "
-                + "digits_entered = $5, attempt = $6, state = $7 WHERE id = $1 AND key_seq = $2 AND state = 'OPEN' AND expires_at > now()")
-                .execute(Tuple.from(new Object[] { id, previousSeq, seq, fieldIndex, digitsEntered, attempt, state }))
+                + "digits_entered = $5, attempt = $6, state = $7 WHERE id = $1 AND key_seq = $2 AND state = 'OPEN' AND expires_at > $8")
+                .execute(Tuple.from(new Object[] { id, previousSeq, seq, fieldIndex, digitsEntered, attempt, state, clockNow() }))
                 .map(rows -> rows.rowCount() == 1)
                 .flatMap(saved -> !saved ? Uni.createFrom().item(false) : (entry == null ? dropEntry(tx, id)
                         : tx.preparedQuery("INSERT INTO capture_entry (session_id, entry) VALUES ($1, $2) "

@@ -21,6 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import dev.cardvault.auth.CurrentCaller;
 import dev.cardvault.auth.Roles;
 import dev.cardvault.errors.MissingBody;
+import dev.cardvault.time.VaultClock;
 import io.smallrye.mutiny.Uni;
 
 /** Capture sessions, opened server-to-server by an agent desktop's backend (role tokenizer). */
@@ -44,6 +45,9 @@ public class CaptureResource {
 
     @Inject
     CaptureEvents stream;
+
+    @Inject
+    VaultClock clock;
 
     public static class OpenRequest {
         public String channel;
@@ -113,7 +117,7 @@ public class CaptureResource {
     @Operation(summary = "A capture session", description = "Its state (a session past its expiry reads EXPIRED), a masked "
             + "progress and, once COMPLETED, the token with its metadata. Never card data.")
     public Uni<SessionView> get(@PathParam("id") String id) {
-        return service.find(caller.get(), id).map(CaptureResource::view);
+        return service.find(caller.get(), id).map(this::view);
     }
 
     @POST
@@ -122,7 +126,7 @@ public class CaptureResource {
     @APIResponse(responseCode = "200", description = "CANCELLED")
     @APIResponse(responseCode = "409", description = "Not open (completed, cancelled or expired)")
     public Uni<SessionView> cancel(@PathParam("id") String id) {
-        return service.cancel(caller.get(), id).map(CaptureResource::view);
+        return service.cancel(caller.get(), id).map(this::view);
     }
 
     public static class KeysRequest {
@@ -167,8 +171,8 @@ public class CaptureResource {
         return stream.sse(sse, session, lastEventId);
     }
 
-    static SessionView view(CaptureSession s) {
-        String state = s.stateAt(java.time.Instant.now());
+    SessionView view(CaptureSession s) {
+        String state = s.stateAt(clock.instant());
         boolean done = CaptureSession.COMPLETED.equals(state);
         Progress progress = done ? new Progress(true, s.brand(), "•••• " + s.last4()) : new Progress(false, null, null);
         Captured result = done ? new Captured(s.token(), s.brand(), s.last4(), s.expMonth(), s.expYear(), s.metadata()) : null;

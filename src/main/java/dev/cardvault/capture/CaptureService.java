@@ -3,7 +3,6 @@ package dev.cardvault.capture;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -29,6 +28,7 @@ import dev.cardvault.card.CardShape;
 import dev.cardvault.crypto.Randomness;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.errors.Violation;
+import dev.cardvault.time.VaultClock;
 import dev.cardvault.tokens.TokenService;
 import dev.cardvault.tokens.PurposeBinding;
 import dev.cardvault.tokens.TokenizeCommand;
@@ -71,7 +71,8 @@ public class CaptureService {
     @Inject
     dev.cardvault.keys.KeyHierarchy hierarchy;
 
-    Clock clock = Clock.systemUTC();
+    @Inject
+    VaultClock clock;
 
     /** What a caller asked for, as received. */
     public record Request(String channel, List<String> allowedOrigins, String format, Boolean deterministic,
@@ -279,9 +280,9 @@ public class CaptureService {
         return new AuditContext(AuditContext.service().subject(), s.tenant(), null, null);
     }
 
-    private static CaptureRefused closed(CaptureSession s) {
+    private CaptureRefused closed(CaptureSession s) {
         return new CaptureRefused(CaptureRefused.Reason.CLOSED, "This capture session is "
-                + s.stateAt(Instant.now()) + " and takes no card; open a new session.");
+                + s.stateAt(clock.instant()) + " and takes no card; open a new session.");
     }
 
     public static boolean isWellFormedId(String id) {

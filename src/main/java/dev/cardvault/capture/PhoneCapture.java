@@ -2,7 +2,6 @@ package dev.cardvault.capture;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -23,6 +22,7 @@ import dev.cardvault.auth.Roles;
 import dev.cardvault.crypto.DecryptionFailedException;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.keys.DataKeys;
+import dev.cardvault.time.VaultClock;
 import dev.cardvault.tokens.TokenService;
 import dev.cardvault.tokens.TokenizeCommand;
 import dev.cardvault.tokens.TokenizeRequest;
@@ -66,7 +66,8 @@ public class PhoneCapture {
     @Inject
     dev.cardvault.tokens.TransientCvc transientCvc;
 
-    Clock clock = Clock.systemUTC();
+    @Inject
+    VaultClock clock;
 
     /** The answer to a chunk: where the entry stands, never a digit. */
     public record KeysResult(String state, long seq, KeyEntry.Progress progress, String token) {

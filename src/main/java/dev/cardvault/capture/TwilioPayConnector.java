@@ -2,7 +2,6 @@ package dev.cardvault.capture;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,6 +39,7 @@ import dev.cardvault.auth.Roles;
 import dev.cardvault.auth.TenantClaim;
 import dev.cardvault.card.CardShape;
 import dev.cardvault.errors.InvalidRequest;
+import dev.cardvault.time.VaultClock;
 import dev.cardvault.tokens.CollectionRefused;
 import dev.cardvault.tokens.TokenService;
 import dev.cardvault.tokens.TokenizeCommand;
@@ -80,7 +80,8 @@ public class TwilioPayConnector {
     @Inject
     AuditContexts auditContexts;
 
-    Clock clock = Clock.systemUTC();
+    @Inject
+    VaultClock clock;
 
     /** Twilio's answer shape: a token, or an error code and message (never card data). */
     public record Answer(String token_id, String error_code, String error_message) {

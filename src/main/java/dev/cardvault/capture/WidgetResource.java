@@ -22,6 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import dev.cardvault.errors.MissingBody;
+import dev.cardvault.time.VaultClock;
 import dev.cardvault.tokens.TokenizeRequest;
 import io.smallrye.mutiny.Uni;
 
@@ -44,6 +45,9 @@ public class WidgetResource {
     @Inject
     CaptureEvents stream;
 
+    @Inject
+    VaultClock clock;
+
     private static final Map<String, Map<String, String>> TEXTS = Map.of(
             "en", Map.of("title", "Card details", "pan", "Card number", "exp", "Expiry (MM/YY)", "name", "Name on card (optional)",
                     "submit", "Save card", "closed", "This payment form is closed. Ask the agent to start again.",
@@ -64,7 +68,7 @@ public class WidgetResource {
     public Uni<Response> frame(@QueryParam("session") String session, @QueryParam("locale") String locale) {
         return service.forFrame(session).map(s -> {
             String lang = "it".equals(locale) || "en".equals(locale) ? locale : s.locale();
-            boolean open = CaptureSession.OPEN.equals(s.stateAt(java.time.Instant.now()));
+            boolean open = CaptureSession.OPEN.equals(s.stateAt(clock.instant()));
             String ancestors = String.join(" ", s.allowedOrigins());
             return page(!open ? closed(lang) : "PHONE".equals(s.channel()) ? phone(s, lang) : form(s, lang), ancestors);
         }).onFailure(CaptureRefused.class).recoverWithItem(() -> page(closed("en"), "'none'"));

@@ -26,6 +26,7 @@ import dev.cardvault.crypto.KeyWrap;
 import dev.cardvault.crypto.Randomness;
 import dev.cardvault.crypto.SecretAccess;
 import dev.cardvault.crypto.SecretKey;
+import dev.cardvault.time.VaultClock;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -76,7 +77,10 @@ public class MasterKeyRotation {
     @ConfigProperty(name = "cardvault.seal.unseal-timeout", defaultValue = "10m")
     Duration shareTimeout;
 
-    private final ShareCollector confirmations = new ShareCollector();
+    @Inject
+    VaultClock clock;
+
+    private final ShareCollector confirmations = new ShareCollector(() -> clock.nanoTime());
     /** New HSM keys between the approval's commit and their adoption here. */
     private final Map<String, Pkcs11MasterKey.Generation> adopting = new ConcurrentHashMap<>();
 

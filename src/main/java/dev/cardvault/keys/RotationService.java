@@ -23,6 +23,7 @@ import dev.cardvault.audit.Outcome;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.card.CardShape;
 import dev.cardvault.crypto.Randomness;
+import dev.cardvault.time.VaultClock;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -58,6 +59,9 @@ public class RotationService {
     Duration approvalTimeout;
 
     @Inject
+    VaultClock clock;
+
+    @Inject
     RotationRepository rotations;
 
     @Inject
@@ -90,7 +94,7 @@ public class RotationService {
             throw new InvalidRequest("reason", "must not contain a card number");
         }
         String id = newId(Kind.of(kind).idPrefix());
-        OffsetDateTime expires = OffsetDateTime.now(ZoneOffset.UTC).plus(approvalTimeout);
+        OffsetDateTime expires = clock.instant().atOffset(ZoneOffset.UTC).plus(approvalTimeout);
         // The request and its event commit together; a refused request is recorded as FAILED.
         return audit.recordAtomically(tx -> rotations.insert(tx, id, kind, reason.strip(), who.subject(), expires)
                 .map(inserted -> inserted.orElseThrow(() -> new RotationRefused(RotationRefused.Reason.ANOTHER_OPEN,

@@ -25,6 +25,7 @@ import dev.cardvault.crypto.SecretAccess;
 import dev.cardvault.crypto.SecretKey;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.errors.Violation;
+import dev.cardvault.time.VaultClock;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -59,6 +60,9 @@ public class Seal {
     @ConfigProperty(name = "cardvault.seal.unseal-timeout", defaultValue = "10m")
     Duration unsealTimeout;
 
+    @Inject
+    VaultClock clock;
+
     public record SealStatus(String source, boolean initialized, boolean sealed, int progress, Integer threshold, Integer shares) {
     }
 
@@ -68,7 +72,7 @@ public class Seal {
 
     private static final String UNSEAL = "unseal";
     // Unseal progress of this instance: one share per custodian subject.
-    private final ShareCollector shares = new ShareCollector();
+    private final ShareCollector shares = new ShareCollector(() -> clock.nanoTime());
     private volatile boolean unsealing;
     private volatile SealRepository.Config config;
 

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 import org.jboss.logging.Logger;
 
@@ -18,8 +19,14 @@ final class ShareCollector {
     private static final Logger LOG = Logger.getLogger(ShareCollector.class);
 
     private final Map<String, Share> given = new LinkedHashMap<>();
+    private final LongSupplier nanoTime;
     private long firstShareNanos;
     private String purpose;
+
+    /** @param nanoTime the vault clock's {@code nanoTime}, which times the attempt */
+    ShareCollector(LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+    }
 
     /**
      * Counts one custodian's share toward {@code purpose} (another purpose starts over).
@@ -44,7 +51,7 @@ final class ShareCollector {
                     "This share was already given by another custodian. Nothing was counted.");
         }
         if (given.isEmpty()) {
-            firstShareNanos = System.nanoTime();
+            firstShareNanos = nanoTime.getAsLong();
         }
         given.put(subject, share);
         if (given.size() < threshold) {
@@ -80,7 +87,7 @@ final class ShareCollector {
     }
 
     private void expire(Duration timeout) {
-        if (!given.isEmpty() && System.nanoTime() - firstShareNanos > timeout.toNanos()) {
+        if (!given.isEmpty() && nanoTime.getAsLong() - firstShareNanos > timeout.toNanos()) {
             LOG.warnf("%d share(s) given toward %s expired after %s and were forgotten", given.size(), purpose, timeout);
             reset();
         }

@@ -23,6 +23,7 @@ import dev.cardvault.audit.Outcome;
 import dev.cardvault.database.AdvisoryLock;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.keys.KeyHierarchy;
+import dev.cardvault.time.VaultClock;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -68,6 +69,9 @@ public class Offboardings {
     @ConfigProperty(name = "cardvault.privacy.offboarding.approval-timeout", defaultValue = "PT24H")
     Duration approvalTimeout;
 
+    @Inject
+    VaultClock clock;
+
     @ConfigProperty(name = "cardvault.audit.retention", defaultValue = "P13M")
     String auditRetention;
 
@@ -85,15 +89,15 @@ public class Offboardings {
                 return Uni.createFrom().failure(PrivacyRefused.closed());
             }
             return registry.audited(() -> Offboarding.count("tenant = ?1 and state in ?2 and expiresAt > ?3", tenant,
-                    List.of(Offboarding.PENDING_APPROVAL, Offboarding.SHREDDING), Instant.now()).flatMap(open -> {
+                    List.of(Offboarding.PENDING_APPROVAL, Offboarding.SHREDDING), clock.instant()).flatMap(open -> {
                         if (open > 0) {
                             return Uni.createFrom().failure(new PrivacyRefused(PrivacyRefused.Reason.OFFBOARDING_OPEN,
                                     "An off-boarding of this controller is already open; approve it or let it expire."));
                         }
                         // An expired request still holds the one-open slot in the database: mark it first.
                         return Offboarding.update("state = ?1 where tenant = ?2 and state = ?3 and expiresAt <= ?4", Offboarding.EXPIRED,
-                                tenant, Offboarding.PENDING_APPROVAL, Instant.now()).flatMap(x -> {
-                                    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+                                tenant, Offboarding.PENDING_APPROVAL, clock.instant()).flatMap(x -> {
+                                    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
                                     Offboarding o = new Offboarding();
                                     o.id = RandomIds.letters(PREFIX);
                                     o.tenant = tenant;
@@ -151,8 +155,8 @@ public class Offboardings {
     /** The approval's transaction: null if the off-boarding was not (or no longer) pending; else tokens, sessions, data keys. */
     private Uni<long[]> shred(SqlClient tx, String tenant, String id, String approver) {
         return tx.preparedQuery("UPDATE offboarding SET state = 'SHREDDING', approved_by = $3, approved_at = now() "
-                + "WHERE id = $1 AND tenant = $2 AND state = 'PENDING_APPROVAL' AND expires_at > now() AND requested_by <> $3")
-                .execute(Tuple.of(id, tenant, approver)).flatMap(updated -> {
+                + "WHERE id = $1 AND tenant = $2 AND state = 'PENDING_APPROVAL' AND expires_at > $4 AND requested_by <> $3")
+                .execute(Tuple.of(id, tenant, approver, clock.instant().atOffset(java.time.ZoneOffset.UTC))).flatMap(updated -> {
                     if (updated.rowCount() != 1) {
                         return Uni.createFrom().nullItem();
                     }
@@ -257,7 +261,7 @@ public class Offboardings {
     }
 
     private RegistryRequests.OffboardingView view(Offboarding o) {
-        String state = Offboarding.PENDING_APPROVAL.equals(o.state) && !o.expiresAt.isAfter(Instant.now()) ? Offboarding.EXPIRED : o.state;
+        String state = Offboarding.PENDING_APPROVAL.equals(o.state) && !o.expiresAt.isAfter(clock.instant()) ? Offboarding.EXPIRED : o.state;
         Receipts.SignedReceipt receipt = null;
         if (o.receipt != null) {
             try {

@@ -1,6 +1,5 @@
 package dev.cardvault.privacy;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
@@ -21,6 +20,7 @@ import dev.cardvault.card.CardholderName;
 import dev.cardvault.card.Expiry;
 import dev.cardvault.card.Pan;
 import dev.cardvault.errors.InvalidRequest;
+import dev.cardvault.time.VaultClock;
 import dev.cardvault.tokens.PrivacyService;
 import dev.cardvault.tokens.TokenView;
 import io.smallrye.mutiny.Uni;
@@ -49,7 +49,8 @@ public class SubjectRequests {
     @Inject
     Receipts receipts;
 
-    Clock clock = Clock.systemUTC();
+    @Inject
+    VaultClock clock;
 
     /** One token in an access export, with the events about it. */
     public record AccessEntry(TokenView token, List<HistoryEntry> history) {

@@ -39,6 +39,7 @@ public class VaultClock extends Clock {
 
     @Override
     public Clock withZone(ZoneId zone) {
-        return Clock.fixed(instant(), zone); // not used: the vault keeps UTC
+        // The vault keeps UTC; another zone gets a clock fixed at this instant, for one reading.
+        return ZoneOffset.UTC.equals(zone) ? this : Clock.fixed(instant(), zone);
     }
 }

@@ -1,6 +1,5 @@
 package dev.cardvault.tokens;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -32,6 +31,7 @@ import dev.cardvault.errors.Violation;
 import dev.cardvault.keys.DataKey;
 import dev.cardvault.keys.DataKeys;
 import dev.cardvault.keys.FingerprintKeys;
+import dev.cardvault.time.VaultClock;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.buffer.Buffer;
@@ -83,7 +83,8 @@ public class Imports {
     @Inject
     ObjectMapper mapper;
 
-    Clock clock = Clock.systemUTC();
+    @Inject
+    VaultClock clock;
 
     private ObjectReader requestReader;
 
@@ -354,7 +355,7 @@ public class Imports {
             return Uni.createFrom().item(List.of());
         }
         String tenant = job.tenant();
-        Instant created = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        Instant created = clock.instant().truncatedTo(ChronoUnit.MICROS);
         return io.smallrye.mutiny.Multi.createFrom().iterable(todo)
                 .onItem().transformToUniAndConcatenate(p -> dataKeys.forEncryption(tenant).map(key -> p.row = row(tenant, p.cmd, key, created)))
                 .collect().asList();

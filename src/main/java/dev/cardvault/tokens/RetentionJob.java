@@ -20,6 +20,7 @@ import dev.cardvault.audit.AuditType;
 import dev.cardvault.audit.Outcome;
 import dev.cardvault.database.AdvisoryLock;
 import dev.cardvault.keys.KeyHierarchy;
+import dev.cardvault.time.VaultClock;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -50,6 +51,9 @@ public class RetentionJob {
 
     @Inject
     KeyHierarchy keys;
+
+    @Inject
+    VaultClock clock;
 
     @ConfigProperty(name = "cardvault.retention.card-expired-months", defaultValue = "18")
     int cardExpiredMonths;
@@ -89,10 +93,11 @@ public class RetentionJob {
 
     private Uni<Result> purge(SqlConnection lockHolder) {
         Map<String, Integer> overrides = overrides();
-        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate today = LocalDate.now(clock);
         String[] overridden = overrides.keySet().toArray(String[]::new);
         Uni<Long> expired = batches("DELETE FROM token WHERE token IN (SELECT token FROM token "
-                + "WHERE expires_at <= now() AND NOT restricted LIMIT $1) RETURNING tenant", Tuple.of(batchSize), "expiresAt", 0);
+                + "WHERE expires_at <= $2 AND NOT restricted LIMIT $1) RETURNING tenant",
+                Tuple.of(batchSize, clock.instant().atOffset(ZoneOffset.UTC)), "expiresAt", 0);
         Uni<Long> cards = batches("DELETE FROM token WHERE token IN (SELECT token FROM token "
                 + "WHERE make_date(exp_year, exp_month, 1) + interval '1 month' <= $2::date AND tenant <> ALL($3) AND NOT restricted LIMIT $1) "
                 + "RETURNING tenant", Tuple.of(batchSize, today.minusMonths(cardExpiredMonths), overridden),

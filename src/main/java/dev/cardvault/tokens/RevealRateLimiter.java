@@ -4,8 +4,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import dev.cardvault.time.VaultClock;
 
 /**
  * Per-subject limit on revealed PANs: a token bucket holding a minute's allowance, refilled
@@ -26,7 +29,9 @@ public class RevealRateLimiter {
     static final int EVICT_ABOVE = 10_000;
 
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
-    java.util.function.LongSupplier clock = System::nanoTime;
+
+    @Inject
+    VaultClock clock;
 
     private static final class Bucket {
         double available;
@@ -54,7 +59,7 @@ public class RevealRateLimiter {
 
     /** @return 0 when {@code units} were taken, else the whole seconds to wait before they would be available */
     public long tryAcquire(String subject, int units) {
-        long now = clock.getAsLong();
+        long now = clock.nanoTime();
         double ratePerNano = perMinute / 60e9;
         if (buckets.size() > EVICT_ABOVE) {
             evictRefilled(now, ratePerNano);

@@ -15,6 +15,7 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.cardvault.time.VaultClock;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -42,13 +43,17 @@ public class TokenRepository {
             OffsetDateTime.class, OffsetDateTime.class, String.class, String.class, String.class };
     private static final String SQL_TYPES = "text[], text[], text[], boolean[], bytea[], text[], text[], text[], smallint[], "
             + "smallint[], bigint[], bytea[], text[], timestamptz[], timestamptz[], text[], text[], text[]";
-    private static final String LIVE = "(expires_at IS NULL OR expires_at > now())";
+    /** Not expired by the vault's clock (the one that set {@code expires_at}), passed as {@code $3}. */
+    private static final String LIVE = "(expires_at IS NULL OR expires_at > $3)";
     /** Many rows in one statement: one array parameter per column, unnested into rows. */
     private static final String INSERT_UNNEST = insertSql(false);
     private static final String INSERT_IMPORTED = insertSql(true);
 
     @Inject
     Pool pool;
+
+    @Inject
+    VaultClock clock;
 
     /**
      * Writes new (non-deterministic) token rows inside the audit batch's transaction, so a token and
@@ -169,14 +174,14 @@ public class TokenRepository {
     /** A live token of the tenant: other tenants' and expired tokens are not found. */
     public Uni<Optional<TokenView>> find(String token, String tenant) {
         return pool.preparedQuery("SELECT " + READ_COLUMNS + " FROM token WHERE token = $1 AND tenant = $2 AND " + LIVE)
-                .execute(Tuple.of(token, tenant))
+                .execute(Tuple.of(token, tenant, offset(clock.instant())))
                 .map(rows -> first(rows).map(TokenRow::view));
     }
 
     /** Live tokens of the tenant among {@code tokens}, in one query, by token value. */
     public Uni<Map<String, TokenRow>> findLive(String tenant, String[] tokens) {
         return pool.preparedQuery("SELECT " + READ_COLUMNS + " FROM token WHERE tenant = $1 AND token = ANY($2) AND " + LIVE)
-                .execute(Tuple.of(tenant, tokens))
+                .execute(Tuple.of(tenant, tokens, offset(clock.instant())))
                 .map(rows -> {
                     Map<String, TokenRow> out = new HashMap<>();
                     rows.forEach(r -> out.put(r.getString("token"), fromRow(r)));
@@ -222,7 +227,7 @@ public class TokenRepository {
     /** Destroys the row, ciphertext included. @return whether a live token of the tenant was deleted */
     public Uni<Boolean> delete(SqlClient tx, String token, String tenant) {
         return tx.preparedQuery("DELETE FROM token WHERE token = $1 AND tenant = $2 AND " + LIVE)
-                .execute(Tuple.of(token, tenant)).map(rows -> rows.rowCount() == 1);
+                .execute(Tuple.of(token, tenant, offset(clock.instant()))).map(rows -> rows.rowCount() == 1);
     }
 
     /** Destroys every token of one card in the tenant (all formats), in one statement. */

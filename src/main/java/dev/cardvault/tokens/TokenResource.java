@@ -1,6 +1,5 @@
 package dev.cardvault.tokens;
 
-import java.time.Clock;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -32,6 +31,7 @@ import dev.cardvault.auth.CurrentCaller;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.errors.MissingBody;
 import dev.cardvault.auth.Roles;
+import dev.cardvault.time.VaultClock;
 import io.smallrye.mutiny.Uni;
 
 @Path("/v1/tokens")
@@ -66,7 +66,8 @@ public class TokenResource {
     @Inject
     Audit audit;
 
-    Clock clock = Clock.systemUTC();
+    @Inject
+    VaultClock clock;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)

@@ -45,7 +45,8 @@ public class TokenService {
     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "cardvault.privacy.require-registry", defaultValue = "true")
     boolean requireRegistry;
 
-    java.time.Clock clock = java.time.Clock.systemUTC();
+    @Inject
+    dev.cardvault.time.VaultClock clock;
 
     /** Whether a tenant without a registered purpose is refused (production). */
     public boolean requiresRegistry() {

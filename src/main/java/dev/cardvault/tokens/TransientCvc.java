@@ -3,6 +3,8 @@ package dev.cardvault.tokens;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -18,6 +20,7 @@ import dev.cardvault.audit.Outcome;
 import dev.cardvault.crypto.DecryptionFailedException;
 import dev.cardvault.keys.DataKeys;
 import dev.cardvault.keys.KeyHierarchy;
+import dev.cardvault.time.VaultClock;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -48,6 +51,9 @@ public class TransientCvc {
     @Inject
     KeyHierarchy hierarchy;
 
+    @Inject
+    VaultClock clock;
+
     @ConfigProperty(name = "cardvault.cvc.ttl", defaultValue = "15m")
     Duration ttl;
 
@@ -63,9 +69,9 @@ public class TransientCvc {
             }
             byte[] stored = ByteBuffer.allocate(8 + sealed.length).putLong(key.id()).put(sealed).array();
             return pool.preparedQuery("INSERT INTO transient_cvc (token, tenant, ciphertext, expires_at) "
-                    + "VALUES ($1, $2, $3, now() + make_interval(secs => $4)) "
+                    + "VALUES ($1, $2, $3, $4) "
                     + "ON CONFLICT (token) DO UPDATE SET ciphertext = excluded.ciphertext, expires_at = excluded.expires_at")
-                    .execute(Tuple.of(token, tenant, io.vertx.core.buffer.Buffer.buffer(stored), (double) ttl.toSeconds()))
+                    .execute(Tuple.of(token, tenant, io.vertx.core.buffer.Buffer.buffer(stored), clockNow().plus(ttl)))
                     .replaceWithVoid();
         });
     }
@@ -73,7 +79,7 @@ public class TransientCvc {
     /** The code of this token, removed in the same transaction as its SAD_DESTROYED event: there is no second time. */
     Uni<Optional<String>> takeOnce(dev.cardvault.audit.AuditContext who, String tenant, String token) {
         return audit.recordAtomically(tx -> tx.preparedQuery("DELETE FROM transient_cvc WHERE token = $1 AND tenant = $2 "
-                + "AND expires_at > now() RETURNING ciphertext").execute(Tuple.of(token, tenant))
+                + "AND expires_at > $3 RETURNING ciphertext").execute(Tuple.of(token, tenant, clockNow()))
                 .map(rows -> rows.size() == 0 ? Optional.<byte[]> empty()
                         : Optional.of(rows.iterator().next().getBuffer("ciphertext").getBytes())),
                 found -> found.isPresent() ? who.event(AuditType.SAD_DESTROYED, Outcome.SUCCESS, token, PURPOSE)
@@ -103,14 +109,19 @@ public class TransientCvc {
     }
 
     public Uni<Integer> destroyExpired() {
-        return audit.recordAllAtomically(tx -> tx.query("DELETE FROM transient_cvc WHERE expires_at <= now() RETURNING token, tenant")
-                .execute().map(rows -> {
+        return audit.recordAllAtomically(tx -> tx.preparedQuery("DELETE FROM transient_cvc WHERE expires_at <= $1 RETURNING token, tenant")
+                .execute(Tuple.of(clockNow())).map(rows -> {
                     java.util.List<String[]> out = new java.util.ArrayList<>();
                     rows.forEach(r -> out.add(new String[] { r.getString("token"), r.getString("tenant") }));
                     return out;
                 }), gone -> gone.stream().map(g -> AuditEvent.service(AuditType.SAD_DESTROYED, Outcome.SUCCESS, g[1], g[0],
                         "what=cvc reason=ttl")).toList())
                 .map(java.util.List::size);
+    }
+
+    /** The code's lifetime is set and judged by the vault's clock, not the database's {@code now()}. */
+    private OffsetDateTime clockNow() {
+        return clock.instant().atOffset(ZoneOffset.UTC);
     }
 
     private static byte[] aad(String tenant, String token, long keyId) {

@@ -5,9 +5,11 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import dev.cardvault.time.VaultClock;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 
 /**
@@ -23,16 +25,19 @@ public class ShutdownGate {
     @ConfigProperty(name = "quarkus.shutdown.delay")
     Optional<Duration> delay;
 
+    @Inject
+    VaultClock clock;
+
     private volatile long closesAtNanos;
     private volatile boolean shuttingDown;
 
     void onShutdownRequested(@Observes ShutdownDelayInitiatedEvent event) {
         // During the delay requests are served as usual (readiness already reports DOWN).
-        closesAtNanos = System.nanoTime() + delay.orElse(Duration.ZERO).toNanos();
+        closesAtNanos = clock.nanoTime() + delay.orElse(Duration.ZERO).toNanos();
         shuttingDown = true; // after closesAtNanos: a reader that sees true sees the deadline
     }
 
     boolean closed() {
-        return shuttingDown && System.nanoTime() - closesAtNanos >= 0;
+        return shuttingDown && clock.nanoTime() - closesAtNanos >= 0;
     }
 }

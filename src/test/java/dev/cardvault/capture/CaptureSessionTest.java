@@ -9,16 +9,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
 import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.AuditTrail;
 import dev.cardvault.testsupport.Db;
+import dev.cardvault.testsupport.MovableClock;
 import dev.cardvault.testsupport.TestCards;
 import io.restassured.response.Response;
 import io.vertx.core.json.JsonArray;
@@ -29,6 +33,9 @@ import io.vertx.core.json.JsonObject;
 class CaptureSessionTest {
 
     static final String DESK = "https://desk.example";
+
+    @Inject
+    MovableClock clock;
 
     static Response open(String bearer, JsonObject body) {
         return given().header("Authorization", bearer).contentType("application/json").body(body.encode()).post("/v1/capture-sessions");
@@ -131,9 +138,10 @@ class CaptureSessionTest {
         Response phone = open(agent, session(DESK).put("channel", "PHONE"));
         submit(phone.path("id"), phone.path("clientSecret"), card(TestCards.randomVisa())).then().statusCode(404); // keyed, never typed
 
-        Response shortLived = open(agent, session(DESK).put("ttlSeconds", 1));
+        Response shortLived = open(agent, session(DESK).put("ttlSeconds", 30));
         String expiring = shortLived.path("id");
-        Thread.sleep(1200);
+        get(agent, expiring).then().body("state", equalTo("OPEN"));
+        clock.advance(Duration.ofSeconds(31));
         get(agent, expiring).then().body("state", equalTo("EXPIRED"));
         submit(expiring, shortLived.path("clientSecret"), card(TestCards.randomVisa())).then().statusCode(409);
         assertEquals(0, Db.scalar("SELECT count(*) FROM token WHERE tenant = 'cap-c'"));

@@ -20,11 +20,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 
 import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.AuditTrail;
 import dev.cardvault.testsupport.Db;
+import dev.cardvault.testsupport.MovableClock;
 import dev.cardvault.testsupport.TestCards;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -37,6 +40,12 @@ class PhoneCaptureTest {
 
     @TestHTTPResource("/")
     URL base;
+
+    @Inject
+    MovableClock clock;
+
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "cardvault.cvc.ttl")
+    Duration cvcTtl;
 
     private final List<String> answers = new ArrayList<>();
 
@@ -117,9 +126,9 @@ class PhoneCaptureTest {
         assertTrue(AuditTrail.events("type=CAPTURE_SESSION_FAILED").stream()
                 .anyMatch(e -> String.valueOf(e.get("detail")).contains("session=" + id)));
 
-        String expiring = phoneSession("ph-b", 1);
+        String expiring = phoneSession("ph-b", 30);
         keys("ph-b", expiring, "4111", 1).then().statusCode(200);
-        Thread.sleep(1200);
+        clock.advance(Duration.ofSeconds(31));
         keys("ph-b", expiring, "1111", 2).then().statusCode(409);
         given().header("Authorization", Api.agent("ph-b")).get("/v1/capture-sessions/" + expiring).then().body("state", equalTo("EXPIRED"));
         assertEquals(0, Db.scalar("SELECT count(*) FROM capture_entry WHERE session_id = ?", expiring));
@@ -148,14 +157,15 @@ class PhoneCaptureTest {
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest watch = HttpRequest.newBuilder(URI.create(base + "v1/capture-sessions/" + id + "/events"))
                 .header("Authorization", Api.agent("ph-d")).header("Accept", "text/event-stream").timeout(Duration.ofSeconds(60)).build();
-        CompletableFuture<HttpResponse<String>> stream = http.sendAsync(watch, HttpResponse.BodyHandlers.ofString());
-        Thread.sleep(500);
+        // The response head comes once the stream is open: the key presses below are then watched live.
+        HttpResponse<java.util.stream.Stream<String>> r = http.sendAsync(watch, HttpResponse.BodyHandlers.ofLines())
+                .get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode());
         keys("ph-d", id, pan.substring(0, 6), 1).then().statusCode(200);
         keys("ph-d", id, pan.substring(6) + "#", 2).then().statusCode(200);
         keys("ph-d", id, expiry() + "#", 3).then().statusCode(200).body("state", equalTo("COMPLETED"));
-        HttpResponse<String> r = stream.get(30, java.util.concurrent.TimeUnit.SECONDS); // ends after "completed"
-        assertEquals(200, r.statusCode());
-        String text = r.body();
+        String text = CompletableFuture.supplyAsync(() -> r.body().collect(Collectors.joining("\n")))
+                .get(30, java.util.concurrent.TimeUnit.SECONDS); // ends after "completed"
         assertTrue(text.contains("event:progress") || text.contains("event: progress"), text.length() + " characters");
         assertTrue(text.contains("completed"), "no completed event");
         assertFalse(text.contains(pan) || text.contains(pan.substring(0, 12)) || text.matches("(?s).*\\d{5,}.*"),
@@ -263,12 +273,11 @@ class PhoneCaptureTest {
                 .body("state", equalTo("COMPLETED"));
         String otherToken = given().header("Authorization", Api.agent("ph-cvc")).get("/v1/capture-sessions/" + other).then()
                 .extract().path("result.token");
-        try (var c = Db.superuser(); var st = c.prepareStatement("UPDATE transient_cvc SET expires_at = now() - interval '1 second' "
-                + "WHERE token = ?")) {
-            st.setString(1, otherToken);
-            st.executeUpdate();
-        }
-        assertTrue(transientCvc.destroyExpired().await().atMost(Duration.ofSeconds(30)) >= 1);
+        transientCvc.destroyExpired().await().atMost(Duration.ofSeconds(30));
+        assertEquals(1, Db.scalar("SELECT count(*) FROM transient_cvc WHERE token = ?", otherToken), "destroyed before its time");
+        clock.advance(cvcTtl.plusSeconds(1));
+        transientCvc.destroyExpired().await().atMost(Duration.ofSeconds(30)); // or the scheduled sweep did it first
+        assertEquals(0, Db.scalar("SELECT count(*) FROM transient_cvc WHERE token = ?", otherToken), "kept past its time");
         Api.reveal(billing, otherToken, "PAYMENT_AUTHORIZATION").then().statusCode(200).body("cvc", nullValue());
         assertTrue(AuditTrail.events("type=SAD_DESTROYED&token=" + otherToken).stream()
                 .anyMatch(e -> String.valueOf(e.get("detail")).contains("reason=ttl")));

@@ -35,6 +35,7 @@ import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.AuditTrail;
 import dev.cardvault.testsupport.HttpApi;
 import dev.cardvault.testsupport.Db;
+import dev.cardvault.testsupport.MovableClock;
 import dev.cardvault.testsupport.TestCards;
 import dev.cardvault.testsupport.TestJwt;
 import io.quarkus.test.junit.QuarkusTest;
@@ -53,6 +54,12 @@ class KeyRotationTest {
 
     @Inject
     RewrapJob rewrap;
+
+    @Inject
+    MovableClock clock;
+
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "cardvault.keys.rotation.approval-timeout")
+    java.time.Duration approvalTimeout;
 
     private static Response request(String who, String reason) {
         return given().header("Authorization", who).contentType("application/json")
@@ -164,9 +171,8 @@ class KeyRotationTest {
     @Test
     void expiredRequest_cannotBeApproved() throws Exception {
         String id = request(ALICE, "suspected exposure").then().statusCode(202).extract().path("id");
-        try (Connection c = Db.connect(); Statement s = c.createStatement()) {
-            assertEquals(1, s.executeUpdate("UPDATE key_rotation SET expires_at = now() - interval '1 second' WHERE id = '" + id + "'"));
-        }
+        given().header("Authorization", ALICE).get("/v1/keys/rotations/" + id).then().body("state", equalTo("PENDING_APPROVAL"));
+        clock.advance(approvalTimeout.plusSeconds(1));
         approve(BOB, id).then().statusCode(409).body("detail", containsString("EXPIRED"));
         given().header("Authorization", ALICE).get("/v1/keys/rotations/" + id).then().body("state", equalTo("EXPIRED"));
         // An expired request no longer blocks a new one.

@@ -27,6 +27,7 @@ import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.AuditTrail;
 import dev.cardvault.testsupport.Db;
 import dev.cardvault.testsupport.FreshDatabase;
+import dev.cardvault.testsupport.MovableClock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -61,6 +62,12 @@ class SealTest {
     private static final String CAROL = Api.bearer("carol-custodian", "platform", "key-custodian");
     private static final String AGENT = Api.agent("seal-acme");
     private static final String TEST_CARD = "4111111111111111";
+
+    @jakarta.inject.Inject
+    MovableClock clock;
+
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "cardvault.seal.unseal-timeout", defaultValue = "10m") // Seal's default
+    java.time.Duration unsealTimeout;
 
     private static List<String> shares = List.of();
     private static String token;
@@ -155,7 +162,10 @@ class SealTest {
 
     @Test
     @Order(4)
-    void kSharesFromKCustodians_unseal() {
+    void kSharesFromKCustodians_withinTheUnsealTimeout_unseal() {
+        unseal(BOB, shares.get(2)).then().statusCode(200).body("progress", equalTo(1));
+        clock.advance(unsealTimeout.plusSeconds(1)); // a share given longer ago is forgotten: the attempt starts over
+        given().get("/v1/sys/seal-status").then().body("progress", equalTo(0)).body("sealed", equalTo(true));
         unseal(BOB, shares.get(2)).then().statusCode(200).body("progress", equalTo(1));
         unseal(CAROL, shares.get(0)).then().statusCode(200).body("sealed", equalTo(false)).body("progress", equalTo(0));
         given().get("/q/health/ready").then().statusCode(200);

@@ -33,6 +33,7 @@ import dev.cardvault.capture.WidgetResource;
 import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.AuditTrail;
 import dev.cardvault.testsupport.Db;
+import dev.cardvault.testsupport.MovableClock;
 import dev.cardvault.testsupport.TestCards;
 import dev.cardvault.tokens.RekeyJob;
 import io.quarkus.test.junit.QuarkusTest;
@@ -54,6 +55,12 @@ class PrivacyToolkitTest {
 
     @Inject
     RekeyJob rekeyJob;
+
+    @Inject
+    MovableClock clock;
+
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "cardvault.privacy.offboarding.approval-timeout")
+    Duration offboardingApprovalTimeout;
 
     @Inject
     Offboardings offboardings;
@@ -185,7 +192,7 @@ class PrivacyToolkitTest {
     void retention_defaultsFromThePurpose_andBoundsExpiresAt() {
         register("gdpr-ret");
         purpose("gdpr-ret", "ONE_OFF", "CONTRACT", "P90D", List.of("PAYMENT_AUTHORIZATION"), true).then().statusCode(201);
-        Instant before = Instant.now();
+        Instant before = clock.instant(); // the vault's clock sets the retention
         String expires = Api.tokenize(Api.agent("gdpr-ret"), card(TestCards.randomVisa(), "ONE_OFF")).then().statusCode(201)
                 .extract().path("expiresAt");
         Instant expected = before.atZone(ZoneOffset.UTC).plusDays(90).toInstant();
@@ -383,6 +390,24 @@ class PrivacyToolkitTest {
         }
         Api.reveal(billing("gdpr-staying"), stays, "RECURRING_BILLING").then().statusCode(200);
         assertTrue(AuditTrail.events("type=CONTROLLER_OFFBOARDED").stream().anyMatch(e -> tenant.equals(e.get("tenant"))));
+    }
+
+    @Test
+    void offboarding_notApprovedInTime_expires_andShredsNothing() {
+        String tenant = "gdpr-unapproved";
+        register(tenant);
+        purpose(tenant, "BILLING", "CONTRACT", "P1Y", List.of("RECURRING_BILLING"), true).then().statusCode(201);
+        String token = Api.tokenized(tenant, card(TestCards.randomVisa(), "BILLING"));
+        String id = as(ADMIN).body("{\"reason\": \"never approved\"}").post("/v1/controllers/" + tenant + "/offboard").then()
+                .statusCode(202).body("state", equalTo("PENDING_APPROVAL")).extract().path("id");
+        clock.advance(offboardingApprovalTimeout.plusSeconds(1));
+        given().header("Authorization", ADMIN).get("/v1/controllers/" + tenant + "/offboard/" + id).then().statusCode(200)
+                .body("state", equalTo("EXPIRED"));
+        as(SECOND_ADMIN).post("/v1/controllers/" + tenant + "/offboard/" + id + "/approve").then().statusCode(409);
+        Api.metadata(Api.agent(tenant), token).then().statusCode(200);
+        // An expired request no longer blocks a new one.
+        as(ADMIN).body("{\"reason\": \"asked again\"}").post("/v1/controllers/" + tenant + "/offboard").then().statusCode(202)
+                .body("state", equalTo("PENDING_APPROVAL"));
     }
 
     @Test

@@ -8,7 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Instant;
+import java.time.Duration;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 
@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.Db;
+import dev.cardvault.testsupport.MovableClock;
 import dev.cardvault.testsupport.TestCards;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -27,6 +28,9 @@ class RetentionTest {
 
     @Inject
     RetentionJob job;
+
+    @Inject
+    MovableClock clock;
 
     private static void sql(String statement, String token) throws Exception {
         try (Connection c = Db.connect(); PreparedStatement s = c.prepareStatement(statement)) {
@@ -46,8 +50,7 @@ class RetentionTest {
 
     @Test
     void purge_removesExpiredTokensAndLongExpiredCards_keepsTheRest() throws Exception {
-        String expired = Api.tokenized("ret-a", Api.card(TestCards.randomVisa()).put("expiresAt", Instant.now().plusSeconds(3600).toString()));
-        sql("UPDATE token SET expires_at = now() - interval '1 minute' WHERE token = ?", expired);
+        String expired = Api.tokenized("ret-a", Api.card(TestCards.randomVisa()).put("expiresAt", clock.instant().plusSeconds(60).toString()));
         String oldCard = Api.tokenized("ret-a", Api.card(TestCards.randomVisa()));
         // Card expired 19 months ago: beyond the default 18 months.
         YearMonth nineteen = YearMonth.now(ZoneOffset.UTC).minusMonths(20);
@@ -61,6 +64,7 @@ class RetentionTest {
                 longRetention);
         String live = Api.tokenized("ret-a", Api.card(TestCards.randomVisa()));
 
+        clock.advance(Duration.ofSeconds(61)); // past the first token's expiresAt
         RetentionJob.Result r = job.runOnce().await().indefinitely();
         assertTrue(r.ran());
         assertTrue(r.expiredTokens() >= 1 && r.expiredCards() >= 1, r.toString());

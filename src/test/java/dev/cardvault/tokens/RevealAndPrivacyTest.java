@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -17,11 +18,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 
 import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.AuditTrail;
 import dev.cardvault.testsupport.Db;
+import dev.cardvault.testsupport.MovableClock;
 import dev.cardvault.testsupport.TestCards;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -31,6 +35,9 @@ import io.vertx.core.json.JsonObject;
 /** Detokenize (single and batch), rate limit, delete and erasure, as billing and privacy officers use them. */
 @QuarkusTest
 class RevealAndPrivacyTest {
+
+    @Inject
+    MovableClock clock;
 
     private static final int YEAR = YearMonth.now(ZoneOffset.UTC).getYear() + 3;
 
@@ -166,7 +173,7 @@ class RevealAndPrivacyTest {
         List<Map<String, Object>> events = AuditTrail.events("type=DETOKENIZED&subject=" + subject);
         assertEquals(100, events.stream().filter(e -> "DENIED".equals(e.get("outcome"))).count());
         // After the advertised wait, the same batch goes through.
-        Thread.sleep(retryAfter * 1000 + 300);
+        clock.advance(Duration.ofSeconds(retryAfter));
         Api.revealBatch(auth, tokens, "RECURRING_BILLING").then().statusCode(200);
     }
 

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Instant;
+import java.time.Duration;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.HashSet;
@@ -26,11 +26,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 
 import dev.cardvault.card.Luhn;
 import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.Db;
+import dev.cardvault.testsupport.MovableClock;
 import dev.cardvault.testsupport.TestCards;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -40,6 +43,9 @@ import io.vertx.core.json.JsonObject;
 /** POST /v1/tokens and GET /v1/tokens/{token} as an agent widget and a billing system use them. */
 @QuarkusTest
 class TokenApiTest {
+
+    @Inject
+    MovableClock clock;
 
     private static final int NEXT_YEAR = YearMonth.now(ZoneOffset.UTC).getYear() + 1;
 
@@ -262,20 +268,22 @@ class TokenApiTest {
     }
 
     @Test
-    void expiresAt_mustBeFuture_andAnExpiredTokenReadsAs404() throws Exception {
+    void expiresAt_mustBeFuture_andAnExpiredTokenReadsAs404() {
         Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("expiresAt", "2020-01-01T00:00:00Z")).then().statusCode(422)
                 .body("errors.field", hasItem("expiresAt"));
         Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("expiresAt", "tomorrow")).then().statusCode(422);
-        String at = Instant.now().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        String at = clock.instant().plusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         String token = Api.tokenize(agent("acme"), card(TestCards.randomVisa()).put("expiresAt", at)).then().statusCode(201)
                 .body("expiresAt", equalTo(at)).extract().path("token");
+        String billing = Api.bearer("billing", "acme", "detokenizer");
         Api.metadata(agent("acme"), token).then().statusCode(200);
-        try (Connection c = Db.connect(); PreparedStatement s = c.prepareStatement(
-                "UPDATE token SET expires_at = now() - interval '1 second' WHERE token = ?")) {
-            s.setString(1, token);
-            assertEquals(1, s.executeUpdate());
-        }
+        Api.reveal(billing, token, "RECURRING_BILLING").then().statusCode(200);
+        clock.advance(Duration.ofSeconds(61));
         Api.metadata(agent("acme"), token).then().statusCode(404);
+        Api.reveal(billing, token, "RECURRING_BILLING").then().statusCode(404);
+        Api.revealBatch(billing, List.of(token), "RECURRING_BILLING").then().statusCode(200)
+                .body("results[0].error", equalTo("NOT_FOUND"));
+        Api.delete(Api.bearer("dpo", "acme", "privacy-officer"), token).then().statusCode(404);
     }
 
     @Test
