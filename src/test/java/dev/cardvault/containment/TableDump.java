@@ -76,6 +76,33 @@ public final class TableDump {
         }
     }
 
+    private static final java.util.regex.Pattern DIGIT_RUN = java.util.regex.Pattern.compile("[0-9]{8,}");
+
+    /**
+     * Fails, naming the table and column, if any cell holds one of {@code numbers} (digit strings)
+     * within a run of digits: what {@code text.contains(number)} finds, by set lookups instead of
+     * one scan per number.
+     */
+    public static void assertNoneOf(java.util.Collection<String> numbers) throws SQLException {
+        java.util.Set<String> wanted = new java.util.HashSet<>(numbers);
+        if (wanted.stream().anyMatch(n -> !n.matches("[0-9]{8,}"))) {
+            throw new IllegalArgumentException("digit strings of at least 8 digits only");
+        }
+        int[] lengths = wanted.stream().mapToInt(String::length).distinct().toArray();
+        forEachCell((where, text) -> {
+            java.util.regex.Matcher run = DIGIT_RUN.matcher(text);
+            while (run.find()) {
+                for (int length : lengths) {
+                    for (int at = run.start(); at + length <= run.end(); at++) {
+                        if (wanted.contains(text.substring(at, at + length))) {
+                            throw new AssertionError("a card number in clear at " + where);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
     private static String quote(String identifier) {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
