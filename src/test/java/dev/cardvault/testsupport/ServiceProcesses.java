@@ -70,7 +70,8 @@ public final class ServiceProcesses {
         }
         archive = Optional.empty();
         try {
-            Path file = JAR.resolveSibling("it-classes-" + Files.getLastModifiedTime(JAR).toMillis() + ".jsa");
+            // Beside target/quarkus-app, not in it: that directory is what the image ships.
+            Path file = JAR.getParent().resolveSibling("it-classes-" + Files.getLastModifiedTime(JAR).toMillis() + ".jsa");
             if (!Files.exists(file)) {
                 Path work = Files.createTempDirectory("cardvault-cds");
                 Path log = work.resolve("service.log");
