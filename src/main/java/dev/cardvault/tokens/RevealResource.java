@@ -53,7 +53,7 @@ public class RevealResource {
             value = "{\"results\": [{\"index\": 0, \"token\": \"tok_a\", \"pan\": \"<card number, digits only>\", \"expMonth\": 1, \"expYear\": 2030, "
                     + "\"cardholderName\": null}, {\"index\": 1, \"token\": \"tok_b\", \"error\": \"NOT_FOUND\"}]}")))
     @APIResponse(responseCode = "422", description = "0 or more than 100 tokens, or purpose missing")
-    @APIResponse(responseCode = "429", description = "Per-subject reveal limit reached; see Retry-After")
+    @APIResponse(responseCode = "429", description = "The subject's or the tenant's reveal limit reached; see Retry-After")
     public Uni<Response> revealBatch(RevealRequests.Batch body) {
         AuditContext who = auditContexts.current(caller.get());
         List<String> tokens = body == null || body.tokens == null ? List.of() : body.tokens;

@@ -121,7 +121,7 @@ public class TokenResource {
     @APIResponse(responseCode = "403", description = "Role detokenizer missing, or purpose not allowed (audited as DENIED)")
     @APIResponse(responseCode = "404", description = "No such token for your tenant")
     @APIResponse(responseCode = "422", description = "purpose missing")
-    @APIResponse(responseCode = "429", description = "Per-subject reveal limit reached; see Retry-After")
+    @APIResponse(responseCode = "429", description = "The subject's or the tenant's reveal limit reached; see Retry-After")
     @APIResponse(responseCode = "503", description = "The audit event could not be written; nothing was revealed")
     public Uni<Response> detokenize(@PathParam("token") String token, RevealRequests.Purpose body) {
         AuditContext who = auditContexts.current(caller.get());
