@@ -37,11 +37,6 @@ public class CaptureRepository {
         return pool;
     }
 
-    /** Expiry is judged by the clock that set {@code expires_at}, never by the database's {@code now()}. */
-    private OffsetDateTime clockNow() {
-        return clock.instant().atOffset(ZoneOffset.UTC);
-    }
-
     Uni<Void> insert(SqlClient tx, CaptureSession s) {
         return tx.preparedQuery("INSERT INTO capture_session (id, tenant, created_by, channel, state, allowed_origins, format, "
                 + "deterministic, metadata, locale, secret_hash, expires_at, callback_url, fields, recording_control_url, purpose, "
@@ -63,14 +58,14 @@ public class CaptureRepository {
     Uni<Boolean> expire(SqlClient tx, String id) {
         // Not a SUBMITTING one: its card is being stored right now, and completes or fails on its own.
         return tx.preparedQuery("UPDATE capture_session SET state = 'EXPIRED' WHERE id = $1 "
-                + "AND state = 'OPEN' AND expires_at <= $2").execute(Tuple.of(id, clockNow())).map(rows -> rows.rowCount() == 1)
+                + "AND state = 'OPEN' AND expires_at <= $2").execute(Tuple.of(id, clock.offsetNow())).map(rows -> rows.rowCount() == 1)
                 .flatMap(done -> done ? addEvent(tx, id, "expired", new JsonObject()).flatMap(x -> ended(tx, id)).replaceWith(true)
                         : Uni.createFrom().item(false));
     }
 
     Uni<Boolean> cancel(SqlClient tx, String id) {
         return tx.preparedQuery("UPDATE capture_session SET state = 'CANCELLED', completed_at = now() WHERE id = $1 "
-                + "AND state = 'OPEN' AND expires_at > $2").execute(Tuple.of(id, clockNow())).map(rows -> rows.rowCount() == 1)
+                + "AND state = 'OPEN' AND expires_at > $2").execute(Tuple.of(id, clock.offsetNow())).map(rows -> rows.rowCount() == 1)
                 .flatMap(done -> done ? addEvent(tx, id, "cancelled", new JsonObject()).flatMap(x -> ended(tx, id)).replaceWith(true)
                         : Uni.createFrom().item(false));
     }
@@ -78,7 +73,7 @@ public class CaptureRepository {
     /** Claims the session for one card: only one submission at a time, and only while it is open. */
     Uni<Boolean> claim(String id) {
         return pool.preparedQuery("UPDATE capture_session SET state = 'SUBMITTING' WHERE id = $1 AND state = 'OPEN' AND expires_at > $2")
-                .execute(Tuple.of(id, clockNow())).map(rows -> rows.rowCount() == 1);
+                .execute(Tuple.of(id, clock.offsetNow())).map(rows -> rows.rowCount() == 1);
     }
 
     /** A phone entry that could not be stored ends the session: the customer keys again in a new one. */
@@ -92,7 +87,7 @@ public class CaptureRepository {
     /** Submissions that never finished (the instance storing the card died): failed, two minutes past their expiry. */
     Uni<Void> failStuckSubmissions() {
         return pool.preparedQuery("SELECT id FROM capture_session WHERE state = 'SUBMITTING' AND expires_at <= $1")
-                .execute(Tuple.of(clockNow().minusMinutes(2))).flatMap(rows -> {
+                .execute(Tuple.of(clock.offsetNow().minusMinutes(2))).flatMap(rows -> {
                     Uni<Void> all = Uni.createFrom().voidItem();
                     for (var r : rows) {
                         String id = r.getString("id");
@@ -136,7 +131,7 @@ public class CaptureRepository {
     /** Open sessions past their expiry, oldest first. */
     Uni<List<String>> overdue(int limit) {
         return pool.preparedQuery("SELECT id FROM capture_session WHERE state = 'OPEN' AND expires_at <= $2 "
-                + "ORDER BY expires_at LIMIT $1").execute(Tuple.of(limit, clockNow())).map(rows -> {
+                + "ORDER BY expires_at LIMIT $1").execute(Tuple.of(limit, clock.offsetNow())).map(rows -> {
                     List<String> out = new java.util.ArrayList<>();
                     rows.forEach(r -> out.add(r.getString("id")));
                     return out;
@@ -170,7 +165,7 @@ public class CaptureRepository {
             int digitsEntered, int attempt, String state) {
         return tx.preparedQuery("UPDATE capture_session SET key_seq = $3, field_index = $4, "
                 + "digits_entered = $5, attempt = $6, state = $7 WHERE id = $1 AND key_seq = $2 AND state = 'OPEN' AND expires_at > $8")
-                .execute(Tuple.from(new Object[] { id, previousSeq, seq, fieldIndex, digitsEntered, attempt, state, clockNow() }))
+                .execute(Tuple.from(new Object[] { id, previousSeq, seq, fieldIndex, digitsEntered, attempt, state, clock.offsetNow() }))
                 .map(rows -> rows.rowCount() == 1)
                 .flatMap(saved -> !saved ? Uni.createFrom().item(false) : (entry == null ? dropEntry(tx, id)
                         : tx.preparedQuery("INSERT INTO capture_entry (session_id, entry) VALUES ($1, $2) "

@@ -1,7 +1,6 @@
 package dev.cardvault.keys;
 
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,11 +35,6 @@ public class RotationRepository {
 
     @Inject
     VaultClock clock;
-
-    /** Approval expiry is judged by the clock that set {@code expires_at}, not the database's {@code now()}. */
-    private OffsetDateTime clockNow() {
-        return clock.instant().atOffset(ZoneOffset.UTC);
-    }
 
     /** The new rotation; empty when another one is open (the one-open-rotation index decides, across replicas). */
     public Uni<Optional<Rotation>> insert(SqlClient tx, String id, String kind, String reason, String requestedBy,
@@ -101,13 +95,13 @@ public class RotationRepository {
 
     public Uni<Void> expireIfDue(String id) {
         return pool.preparedQuery("UPDATE key_rotation SET state = 'EXPIRED' WHERE id = $1 AND state = 'PENDING_APPROVAL' "
-                + "AND expires_at <= $2").execute(Tuple.of(id, clockNow())).replaceWithVoid();
+                + "AND expires_at <= $2").execute(Tuple.of(id, clock.offsetNow())).replaceWithVoid();
     }
 
     /** A master key rotation whose new shares were not confirmed in time: expired, its pending keys dropped. */
     public Uni<Boolean> expireAwaitingShares(String id) {
         return pool.withTransaction(tx -> tx.preparedQuery("UPDATE key_rotation SET state = 'EXPIRED' WHERE id = $1 "
-                + "AND state = 'AWAITING_SHARES' AND expires_at <= $2").execute(Tuple.of(id, clockNow())).flatMap(rows -> rows.rowCount() == 0
+                + "AND state = 'AWAITING_SHARES' AND expires_at <= $2").execute(Tuple.of(id, clock.offsetNow())).flatMap(rows -> rows.rowCount() == 0
                         ? Uni.createFrom().item(false)
                         : tx.query("UPDATE kek SET next_wrapped_key = NULL").execute()
                                 .flatMap(x -> tx.query("UPDATE root_key SET next_wrapped_key = NULL").execute()).replaceWith(true)));

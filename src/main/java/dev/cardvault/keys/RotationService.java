@@ -2,7 +2,6 @@ package dev.cardvault.keys;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -94,7 +93,7 @@ public class RotationService {
             throw new InvalidRequest("reason", "must not contain a card number");
         }
         String id = newId(Kind.of(kind).idPrefix());
-        OffsetDateTime expires = clock.instant().atOffset(ZoneOffset.UTC).plus(approvalTimeout);
+        OffsetDateTime expires = clock.offsetNow().plus(approvalTimeout);
         // The request and its event commit together; a refused request is recorded as FAILED.
         return audit.recordAtomically(tx -> rotations.insert(tx, id, kind, reason.strip(), who.subject(), expires)
                 .map(inserted -> inserted.orElseThrow(() -> new RotationRefused(RotationRefused.Reason.ANOTHER_OPEN,

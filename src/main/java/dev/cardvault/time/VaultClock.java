@@ -2,6 +2,7 @@ package dev.cardvault.time;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
@@ -20,6 +21,11 @@ public class VaultClock extends Clock {
     @Override
     public Instant instant() {
         return Instant.now();
+    }
+
+    /** {@link #instant()} as SQL takes a {@code timestamptz} parameter, for deadlines the database compares. */
+    public OffsetDateTime offsetNow() {
+        return instant().atOffset(ZoneOffset.UTC);
     }
 
     /** Monotonic nanoseconds for measuring intervals, moved together with {@link #instant()}. */

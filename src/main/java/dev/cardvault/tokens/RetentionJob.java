@@ -1,7 +1,6 @@
 package dev.cardvault.tokens;
 
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +96,7 @@ public class RetentionJob {
         String[] overridden = overrides.keySet().toArray(String[]::new);
         Uni<Long> expired = batches("DELETE FROM token WHERE token IN (SELECT token FROM token "
                 + "WHERE expires_at <= $2 AND NOT restricted LIMIT $1) RETURNING tenant",
-                Tuple.of(batchSize, clock.instant().atOffset(ZoneOffset.UTC)), "expiresAt", 0);
+                Tuple.of(batchSize, clock.offsetNow()), "expiresAt", 0);
         Uni<Long> cards = batches("DELETE FROM token WHERE token IN (SELECT token FROM token "
                 + "WHERE make_date(exp_year, exp_month, 1) + interval '1 month' <= $2::date AND tenant <> ALL($3) AND NOT restricted LIMIT $1) "
                 + "RETURNING tenant", Tuple.of(batchSize, today.minusMonths(cardExpiredMonths), overridden),

@@ -174,14 +174,14 @@ public class TokenRepository {
     /** A live token of the tenant: other tenants' and expired tokens are not found. */
     public Uni<Optional<TokenView>> find(String token, String tenant) {
         return pool.preparedQuery("SELECT " + READ_COLUMNS + " FROM token WHERE token = $1 AND tenant = $2 AND " + LIVE)
-                .execute(Tuple.of(token, tenant, offset(clock.instant())))
+                .execute(Tuple.of(token, tenant, clock.offsetNow()))
                 .map(rows -> first(rows).map(TokenRow::view));
     }
 
     /** Live tokens of the tenant among {@code tokens}, in one query, by token value. */
     public Uni<Map<String, TokenRow>> findLive(String tenant, String[] tokens) {
         return pool.preparedQuery("SELECT " + READ_COLUMNS + " FROM token WHERE tenant = $1 AND token = ANY($2) AND " + LIVE)
-                .execute(Tuple.of(tenant, tokens, offset(clock.instant())))
+                .execute(Tuple.of(tenant, tokens, clock.offsetNow()))
                 .map(rows -> {
                     Map<String, TokenRow> out = new HashMap<>();
                     rows.forEach(r -> out.put(r.getString("token"), fromRow(r)));
@@ -227,7 +227,7 @@ public class TokenRepository {
     /** Destroys the row, ciphertext included. @return whether a live token of the tenant was deleted */
     public Uni<Boolean> delete(SqlClient tx, String token, String tenant) {
         return tx.preparedQuery("DELETE FROM token WHERE token = $1 AND tenant = $2 AND " + LIVE)
-                .execute(Tuple.of(token, tenant, offset(clock.instant()))).map(rows -> rows.rowCount() == 1);
+                .execute(Tuple.of(token, tenant, clock.offsetNow())).map(rows -> rows.rowCount() == 1);
     }
 
     /** Destroys every token of one card in the tenant (all formats), in one statement. */

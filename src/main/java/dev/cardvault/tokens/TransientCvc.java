@@ -3,8 +3,6 @@ package dev.cardvault.tokens;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -71,7 +69,7 @@ public class TransientCvc {
             return pool.preparedQuery("INSERT INTO transient_cvc (token, tenant, ciphertext, expires_at) "
                     + "VALUES ($1, $2, $3, $4) "
                     + "ON CONFLICT (token) DO UPDATE SET ciphertext = excluded.ciphertext, expires_at = excluded.expires_at")
-                    .execute(Tuple.of(token, tenant, io.vertx.core.buffer.Buffer.buffer(stored), clockNow().plus(ttl)))
+                    .execute(Tuple.of(token, tenant, io.vertx.core.buffer.Buffer.buffer(stored), clock.offsetNow().plus(ttl)))
                     .replaceWithVoid();
         });
     }
@@ -79,7 +77,7 @@ public class TransientCvc {
     /** The code of this token, removed in the same transaction as its SAD_DESTROYED event: there is no second time. */
     Uni<Optional<String>> takeOnce(dev.cardvault.audit.AuditContext who, String tenant, String token) {
         return audit.recordAtomically(tx -> tx.preparedQuery("DELETE FROM transient_cvc WHERE token = $1 AND tenant = $2 "
-                + "AND expires_at > $3 RETURNING ciphertext").execute(Tuple.of(token, tenant, clockNow()))
+                + "AND expires_at > $3 RETURNING ciphertext").execute(Tuple.of(token, tenant, clock.offsetNow()))
                 .map(rows -> rows.size() == 0 ? Optional.<byte[]> empty()
                         : Optional.of(rows.iterator().next().getBuffer("ciphertext").getBytes())),
                 found -> found.isPresent() ? who.event(AuditType.SAD_DESTROYED, Outcome.SUCCESS, token, PURPOSE)
@@ -110,18 +108,13 @@ public class TransientCvc {
 
     public Uni<Integer> destroyExpired() {
         return audit.recordAllAtomically(tx -> tx.preparedQuery("DELETE FROM transient_cvc WHERE expires_at <= $1 RETURNING token, tenant")
-                .execute(Tuple.of(clockNow())).map(rows -> {
+                .execute(Tuple.of(clock.offsetNow())).map(rows -> {
                     java.util.List<String[]> out = new java.util.ArrayList<>();
                     rows.forEach(r -> out.add(new String[] { r.getString("token"), r.getString("tenant") }));
                     return out;
                 }), gone -> gone.stream().map(g -> AuditEvent.service(AuditType.SAD_DESTROYED, Outcome.SUCCESS, g[1], g[0],
                         "what=cvc reason=ttl")).toList())
                 .map(java.util.List::size);
-    }
-
-    /** The code's lifetime is set and judged by the vault's clock, not the database's {@code now()}. */
-    private OffsetDateTime clockNow() {
-        return clock.instant().atOffset(ZoneOffset.UTC);
     }
 
     private static byte[] aad(String tenant, String token, long keyId) {

@@ -91,7 +91,9 @@ public final class ServiceProcesses {
             if (Files.size(file) > 0) {
                 archive = Optional.of(file);
             }
-        } catch (IOException | InterruptedException | AssertionError e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | AssertionError e) {
             System.err.println("No class data archive for the packaged jar (" + e.getClass().getSimpleName() + "): it starts without one");
         }
         return archive;
