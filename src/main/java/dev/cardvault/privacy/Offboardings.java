@@ -156,7 +156,7 @@ public class Offboardings {
     private Uni<long[]> shred(SqlClient tx, String tenant, String id, String approver) {
         return tx.preparedQuery("UPDATE offboarding SET state = 'SHREDDING', approved_by = $3, approved_at = now() "
                 + "WHERE id = $1 AND tenant = $2 AND state = 'PENDING_APPROVAL' AND expires_at > $4 AND requested_by <> $3")
-                .execute(Tuple.of(id, tenant, approver, clock.instant().atOffset(java.time.ZoneOffset.UTC))).flatMap(updated -> {
+                .execute(Tuple.of(id, tenant, approver, clock.offsetNow())).flatMap(updated -> {
                     if (updated.rowCount() != 1) {
                         return Uni.createFrom().nullItem();
                     }

@@ -47,8 +47,14 @@ public final class ServiceProcesses {
     public static Process startJar(Path workDir, Map<String, String> env, Path log) throws IOException {
         List<String> command = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1"));
         classArchive().ifPresent(archive -> command.add("-XX:SharedArchiveFile=" + archive));
-        command.addAll(List.of("-jar", JAR.toString()));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        return start(command, workDir, env, log);
+    }
+
+    /** {@code command} and the jar, with only {@code env} among the QUARKUS_, MP_JWT and CARDVAULT_ variables. */
+    private static Process start(List<String> command, Path workDir, Map<String, String> env, Path log) throws IOException {
+        List<String> all = new ArrayList<>(command);
+        all.addAll(List.of("-jar", JAR.toString()));
+        ProcessBuilder pb = new ProcessBuilder(all).directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("QUARKUS_") || k.startsWith("MP_JWT") || k.startsWith("CARDVAULT_"));
         pb.environment().putAll(env);
         return pb.start();
@@ -76,11 +82,8 @@ public final class ServiceProcesses {
                 Path work = Files.createTempDirectory("cardvault-cds");
                 Path log = work.resolve("service.log");
                 int port = freePort();
-                ProcessBuilder pb = new ProcessBuilder(java(), "-XX:TieredStopAtLevel=1", "-XX:ArchiveClassesAtExit=" + file, "-jar",
-                        JAR.toString()).directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-                pb.environment().keySet().removeIf(k -> k.startsWith("QUARKUS_") || k.startsWith("MP_JWT") || k.startsWith("CARDVAULT_"));
-                pb.environment().putAll(Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port)));
-                Process p = pb.start();
+                Process p = start(List.of(java(), "-XX:TieredStopAtLevel=1", "-XX:ArchiveClassesAtExit=" + file), work,
+                        Map.of("QUARKUS_PROFILE", "dev", "QUARKUS_HTTP_PORT", Integer.toString(port)), log);
                 try {
                     awaitReady(p, HttpApi.at(port), log, Duration.ofSeconds(120));
                 } finally {
