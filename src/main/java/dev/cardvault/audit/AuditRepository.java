@@ -149,6 +149,61 @@ public class AuditRepository {
                 .map(AuditRepository::events);
     }
 
+    /** Counts over {@code from <= at < to}, for the auditors' console (GET /v1/audit/summary). */
+    public record Activity(List<HourlyReveals> revealsByHour, List<SubjectCount> topSubjects, long denied, List<DeniedCount> topDenied,
+            long highestSeq, Optional<Checkpoint> lastCheckpoint) {
+    }
+
+    /** Successful reveals of one purpose (null: none stated) in the UTC hour starting at {@code hour}. */
+    public record HourlyReveals(Instant hour, String purpose, long reveals) {
+    }
+
+    public record SubjectCount(String subject, long count) {
+    }
+
+    public record DeniedCount(String subject, String type, long count) {
+    }
+
+    /**
+     * Reveals per hour and purpose, the {@code top} subjects by reveals, and denied attempts, in one
+     * read-only transaction (one snapshot). The range bound prunes the partitions (by {@code at}).
+     */
+    public Uni<Activity> activity(Instant from, Instant to, int top) {
+        Tuple window = Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC));
+        Tuple range = Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC), top);
+        return pool.withTransaction(tx -> tx.query("SET TRANSACTION READ ONLY ISOLATION LEVEL REPEATABLE READ").execute()
+                .flatMap(v -> tx.preparedQuery("SELECT date_trunc('hour', at AT TIME ZONE 'UTC') AS hour, purpose, count(*) AS n "
+                        + "FROM audit_event WHERE at >= $1 AND at < $2 AND type = 'DETOKENIZED' AND outcome = 'SUCCESS' "
+                        + "GROUP BY 1, 2 ORDER BY 1, 2").execute(window))
+                .flatMap(hours -> tx.preparedQuery("SELECT subject, count(*) AS n FROM audit_event WHERE at >= $1 AND at < $2 "
+                        + "AND type = 'DETOKENIZED' AND outcome = 'SUCCESS' GROUP BY subject ORDER BY n DESC, subject LIMIT $3")
+                        .execute(range)
+                        .flatMap(subjects -> tx.preparedQuery("SELECT subject, type, count(*) AS n, sum(count(*)) OVER () AS total "
+                                + "FROM audit_event WHERE at >= $1 AND at < $2 AND outcome = 'DENIED' GROUP BY subject, type "
+                                + "ORDER BY n DESC, subject, type LIMIT $3").execute(range)
+                                .flatMap(denied -> highestSeq(tx).flatMap(seq -> latestCheckpoint(tx)
+                                        .map(last -> activity(hours, subjects, denied, seq, last)))))));
+    }
+
+    private static Activity activity(RowSet<Row> hours, RowSet<Row> subjects, RowSet<Row> denied, long highestSeq,
+            Optional<Checkpoint> lastCheckpoint) {
+        List<HourlyReveals> byHour = new ArrayList<>(hours.size());
+        for (Row r : hours) {
+            byHour.add(new HourlyReveals(r.getLocalDateTime("hour").toInstant(ZoneOffset.UTC), r.getString("purpose"), r.getLong("n")));
+        }
+        List<SubjectCount> top = new ArrayList<>(subjects.size());
+        for (Row r : subjects) {
+            top.add(new SubjectCount(r.getString("subject"), r.getLong("n")));
+        }
+        List<DeniedCount> refused = new ArrayList<>(denied.size());
+        long total = 0;
+        for (Row r : denied) {
+            refused.add(new DeniedCount(r.getString("subject"), r.getString("type"), r.getLong("n")));
+            total = r.getNumeric("total").longValue();
+        }
+        return new Activity(byHour, top, total, refused, highestSeq, lastCheckpoint);
+    }
+
     /** A tenant's events about these tokens, oldest first, at most {@code limit} (a data subject's access history). */
     public Uni<List<StoredEvent>> ofTokens(String tenant, String[] tokens, int limit) {
         return pool.preparedQuery("SELECT " + COLUMNS + " FROM audit_event WHERE token = ANY($1) AND tenant = $2 ORDER BY seq LIMIT $3")

@@ -3,6 +3,7 @@ package dev.cardvault.audit;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +34,7 @@ import dev.cardvault.card.CardShape;
 import dev.cardvault.crypto.Ed25519;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.errors.Violation;
+import dev.cardvault.time.VaultClock;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -71,6 +73,9 @@ public class AuditResource {
 
     @Inject
     AuditKeys keys;
+
+    @Inject
+    VaultClock clock;
 
     public record EventView(long seq, String at, String type, String subject, String tenant, String token, String purpose,
             String outcome, String sourceIp, String requestId, String detail, String chain, long chainSeq, String keyId, String hash,
@@ -140,6 +145,43 @@ public class AuditResource {
                     }
                     return out;
                 });
+    }
+
+    public record HourView(String hour, String purpose, long reveals) {
+    }
+
+    public record Summary(String from, String to, int hours, List<HourView> revealsByHour, List<AuditRepository.SubjectCount> topSubjects,
+            long denied, List<AuditRepository.DeniedCount> topDenied, long highestSeq, String lastCheckpointAt, Long lastCheckpointUptoSeq, List<String> eventTypes) {
+    }
+
+    private static final List<String> EVENT_TYPES = java.util.Arrays.stream(AuditType.values()).map(Enum::name).toList();
+
+    static final int MAX_SUMMARY_HOURS = 168;
+    static final int SUMMARY_TOP = 10;
+
+    @GET
+    @Path("/summary")
+    @Operation(summary = "Activity of the last hours", description = "For the last `hours` UTC hours (1 to 168, default 24; the "
+            + "current hour so far included): successful reveals (DETOKENIZED, one per card) per hour and purpose (null: none "
+            + "stated), the 10 subjects with the most reveals, denied attempts of every type in total and the 10 largest counts by "
+            + "subject and type, and highestSeq, the newest event's position (to page the events from), when the newest checkpoint was signed and up to which "
+            + "position, and the event types (for a type filter). Counts only.")
+    @APIResponse(responseCode = "200", description = "The counts")
+    @APIResponse(responseCode = "400", description = "hours out of range")
+    public Uni<Summary> summary(@QueryParam("hours") @DefaultValue("24") int hours) {
+        if (hours < 1 || hours > MAX_SUMMARY_HOURS) {
+            throw new InvalidRequest("hours", "must be 1 to " + MAX_SUMMARY_HOURS);
+        }
+        AuditContext ctx = auditContexts.current(caller.get());
+        Instant to = clock.instant();
+        Instant from = to.truncatedTo(ChronoUnit.HOURS).minus(hours - 1L, ChronoUnit.HOURS);
+        return audit.record(ctx.event(AuditType.AUDIT_READ, Outcome.SUCCESS, null, "SUMMARY"))
+                .flatMap(v -> repository.activity(from, to, SUMMARY_TOP))
+                .map(a -> new Summary(from.toString(), to.toString(), hours,
+                        a.revealsByHour().stream().map(h -> new HourView(h.hour().toString(), h.purpose(), h.reveals())).toList(),
+                        a.topSubjects(), a.denied(), a.topDenied(), a.highestSeq(),
+                        a.lastCheckpoint().map(c -> c.at().toInstant().toString()).orElse(null),
+                        a.lastCheckpoint().map(AuditRepository.Checkpoint::uptoSeq).orElse(null), EVENT_TYPES));
     }
 
     public record CheckpointView(long id, String at, long uptoSeq, String keyId, String payload, String signature) {

@@ -31,14 +31,12 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import com.sun.net.httpserver.HttpServer;
 
 import dev.cardvault.testsupport.Api;
+import dev.cardvault.testsupport.Chromium;
 import dev.cardvault.testsupport.SystemPackages;
 import dev.cardvault.testsupport.TestCards;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -70,7 +68,7 @@ class WidgetBrowserTest {
 
     @BeforeAll
     static void start() throws IOException {
-        if (SystemPackages.which("chromium").isEmpty() || SystemPackages.which("chromedriver").isEmpty()) {
+        if (!Chromium.available()) {
             return;
         }
         host = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -83,13 +81,7 @@ class WidgetBrowserTest {
             exchange.close();
         });
         host.start();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(SystemPackages.which("chromium").orElseThrow().toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=720,720",
-                "--disable-gpu", "--no-first-run");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(SystemPackages.which("chromedriver").orElseThrow().toFile()).usingAnyFreePort().build();
-        driver = new ChromeDriver(service, options);
+        driver = Chromium.start(720, 720, "en-GB");
         Files.createDirectories(SHOTS);
     }
 
