@@ -167,7 +167,7 @@ public class AuditResource {
             + "subject and type, and highestSeq, the newest event's position (to page the events from), when the newest checkpoint was signed and up to which "
             + "position, and the event types (for a type filter). Counts only.")
     @APIResponse(responseCode = "200", description = "The counts")
-    @APIResponse(responseCode = "400", description = "hours out of range")
+    @APIResponse(responseCode = "422", description = "hours out of range")
     public Uni<Summary> summary(@QueryParam("hours") @DefaultValue("24") int hours) {
         if (hours < 1 || hours > MAX_SUMMARY_HOURS) {
             throw new InvalidRequest("hours", "must be 1 to " + MAX_SUMMARY_HOURS);
