@@ -722,7 +722,8 @@ class ManifestsTest {
         for (JsonNode rule : ingress.path("spec").path("rules")) {
             assertTrue(tlsHosts.contains(rule.path("host").asText()), "host served without TLS: " + rule.path("host"));
             for (JsonNode path : rule.path("http").path("paths")) {
-                assertEquals("/v1", path.path("path").asText(), "only the API is exposed, not /q (health, metrics, OpenAPI)");
+                // The API, the widget agents' browsers load, and the console; never /q (health, metrics, OpenAPI).
+                assertTrue(Set.of("/v1", "/widget", "/console").contains(path.path("path").asText()), "exposed: " + path.path("path"));
                 assertEquals("cardvault", path.path("backend").path("service").path("name").asText());
                 Set<String> svcPorts = new HashSet<>(svc.path("spec").path("ports").findValuesAsText("name"));
                 assertTrue(svcPorts.contains(path.path("backend").path("service").path("port").path("name").asText()));
