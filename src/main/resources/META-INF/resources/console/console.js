@@ -598,7 +598,7 @@
     var asked = (navigator.language || 'en').slice(0, 2);
     lang = asked === 'it' ? 'it' : 'en';
     applyTexts();
-    $('lang').addEventListener('change', function () { lang = $('lang').value; applyTexts(); render(); });
+    $('lang').addEventListener('change', function () { lang = $('lang').value; applyTexts(); refreshSeal(); render(); });
     $('use').addEventListener('click', signIn);
     $('signout').addEventListener('click', function () { signOut(''); });
     $('devhelp').addEventListener('click', function () {

@@ -237,7 +237,10 @@ class ConsoleBrowserTest {
 
         new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("lang"))).selectByValue("it");
         await("Italian", "document.documentElement.lang === 'it' && document.getElementById('privacy-title').textContent === 'Richieste degli interessati'");
+        await("the seal status in Italian", "document.getElementById('seal').textContent === 'Aperto'");
         driver.findElement(By.cssSelector("input[name=kind][value=erasure]")).click();
+        assertTrue(driver.findElement(By.id("erase-row")).isDisplayed(), "the erasure's confirmation");
+        assertFalse(driver.findElement(By.id("restrict-row")).isDisplayed(), "a restriction's option on an erasure");
         driver.findElement(By.id("card")).sendKeys(pan);
         driver.findElement(By.cssSelector("#subject-form button[type=submit]")).click();
         await("the erasure waits for the confirmation", "document.getElementById('privacy-error').textContent.indexOf('Spunta') >= 0");
