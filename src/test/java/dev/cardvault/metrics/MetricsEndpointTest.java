@@ -104,6 +104,28 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void anImport_countsItsLinesByOutcome_andItsNewTokens_andIsNoLongerInProgressWhenDone() {
+        String tenant = "metrics-imp";
+        Map<String, String> tokenized = Map.of("tenant", tenant, "purpose", "none");
+        List<Sample> before = scrape();
+        int year = java.time.YearMonth.now(java.time.ZoneOffset.UTC).getYear() + 1;
+        String file = Api.card(TestCards.randomVisa()).encode() + "\n" + Api.card(TestCards.randomVisa()).encode() + "\n"
+                + "{\"pan\": \"not a card\", \"expMonth\": 6, \"expYear\": " + year + "}\n";
+        given().header("Authorization", Api.agent(tenant)).header("Idempotency-Key", "metrics-import-" + System.nanoTime() % 1000)
+                .contentType("application/x-ndjson").body(file.getBytes(java.nio.charset.StandardCharsets.UTF_8)).post("/v1/imports")
+                .then().statusCode(200);
+        List<Sample> after = scrape();
+        for (var expected : Map.of("created", 2.0, "existing", 0.0, "failed", 1.0).entrySet()) {
+            Map<String, String> outcome = Map.of("outcome", expected.getKey());
+            assertEquals(expected.getValue(), value(after, VaultMetrics.IMPORT_LINES, outcome) - value(before, VaultMetrics.IMPORT_LINES, outcome),
+                    expected.getKey() + " lines");
+        }
+        assertEquals(2.0, value(after, VaultMetrics.TOKENIZE, tokenized) - orZero(before, VaultMetrics.TOKENIZE, tokenized), "imported tokens");
+        assertEquals(value(before, VaultMetrics.IMPORTS_RUNNING, Map.of()), value(after, VaultMetrics.IMPORTS_RUNNING, Map.of()),
+                "the import ended");
+    }
+
+    @Test
     void auditVerification_setsTheVerdictGauge() {
         Api.as(Api.bearer("metrics-auditor", "acme", "auditor"), null).get("/v1/audit/verify").then().statusCode(200);
         double valid = value(scrape(), VaultMetrics.AUDIT_VERIFY_VALID, Map.of());
