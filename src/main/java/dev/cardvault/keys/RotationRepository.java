@@ -217,7 +217,7 @@ public class RotationRepository {
     public record ActiveKek(OffsetDateTime createdAt, long backlog) {
     }
 
-    /** One short query for the key metrics (an index-backed count over data keys, which are few per tenant). */
+    /** One short query for the key metrics: a count over the data keys (a few per tenant, not per card). */
     public Uni<Optional<ActiveKek>> activeKek() {
         return pool.query("SELECT k.created_at, (SELECT count(*) FROM data_key d WHERE d.kek_version <> k.version) AS backlog "
                 + "FROM kek k WHERE k.state = 'ACTIVE'").execute()
