@@ -55,6 +55,9 @@ public class AuditAppender {
     @Inject
     AuditKeys keys;
 
+    @Inject
+    dev.cardvault.metrics.VaultMetrics metrics;
+
     /** Time of new events; tests move it ({@link #useClock}) to write into past months. */
     private volatile Clock clock = Clock.systemUTC();
 
@@ -254,6 +257,7 @@ public class AuditAppender {
 
     private void failed(List<Pending> batch, Throwable failure) {
         LOG.errorf("Audit batch of %d event(s) could not be written: %s", batch.size(), failure.toString());
+        metrics.auditWriteFailed(batch.size());
         needsNewChain = true;
         healthy = false;
         flushing.set(false);

@@ -20,8 +20,11 @@ import io.smallrye.mutiny.Uni;
  * who also removes every later checkpoint and CHAIN_STARTED link. Auditors who keep the checkpoints
  * they read ({@code GET /v1/audit/checkpoints}) close that gap for everything before them.
  */
+@io.quarkus.runtime.Startup // its gauge is registered at start-up
 @ApplicationScoped
 public class AuditVerifier {
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AuditVerifier.class);
 
     static final int PAGE = 5000;
 
@@ -30,6 +33,38 @@ public class AuditVerifier {
 
     @Inject
     AuditKeys keys;
+
+    @Inject
+    dev.cardvault.metrics.VaultMetrics metrics;
+
+    /** The last verification's verdict on this instance: 1 valid, 0 invalid, NaN none yet. */
+    private volatile double lastValid = Double.NaN;
+
+    @jakarta.annotation.PostConstruct
+    void registerGauge() {
+        metrics.gauge(dev.cardvault.metrics.VaultMetrics.AUDIT_VERIFY_VALID,
+                "Whether the last verification of the audit trail on this instance found it valid (1) or not (0); NaN before the first",
+                () -> lastValid);
+    }
+
+    /**
+     * Verifies the trail now and then, when {@code cardvault.audit.verify-every} is set (off by
+     * default: a verification reads every event); otherwise only GET /v1/audit/verify does.
+     */
+    @io.quarkus.scheduler.Scheduled(identity = "audit-verify", every = "${cardvault.audit.verify-every:off}",
+            delayed = "${cardvault.audit.verify-initial-delay:5m}",
+            concurrentExecution = io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> scheduled() {
+        if (!keys.isLoaded()) {
+            return Uni.createFrom().voidItem();
+        }
+        return verify().invoke(r -> {
+            if (!r.valid()) {
+                LOG.errorf("Scheduled audit verification: the trail is INVALID (%s at seq %s)", r.problem(), r.firstInvalidSeq());
+            }
+        }).replaceWithVoid().onFailure().invoke(e -> LOG.warnf("Scheduled audit verification did not finish: %s", e.toString()))
+                .onFailure().recoverWithNull();
+    }
 
     public record Result(boolean valid, long events, int chains, long checkpoints, String head, Long firstInvalidSeq,
             String problem, String chain, String reason) {
@@ -57,6 +92,7 @@ public class AuditVerifier {
                 return events(check, 0).map(c -> {
                     c.finish();
                     ChainCheck.Failure f = c.failure();
+                    lastValid = f == null ? 1 : 0;
                     return new Result(f == null, c.events(), c.chains(), cps.count, c.head(), f == null ? null : f.seq(),
                             f == null ? null : f.problem().name(), f == null ? null : f.chain(), f == null ? null : f.reason());
                 });

@@ -213,6 +213,18 @@ public class RotationRepository {
                 });
     }
 
+    /** When the ACTIVE KEK was created, and how many data keys are still under another version; empty before KEK v1. */
+    public record ActiveKek(OffsetDateTime createdAt, long backlog) {
+    }
+
+    /** One short query for the key metrics: a count over the data keys (a few per tenant, not per card). */
+    public Uni<Optional<ActiveKek>> activeKek() {
+        return pool.query("SELECT k.created_at, (SELECT count(*) FROM data_key d WHERE d.kek_version <> k.version) AS backlog "
+                + "FROM kek k WHERE k.state = 'ACTIVE'").execute()
+                .map(rows -> rows.size() == 0 ? Optional.<ActiveKek> empty() : Optional.of(new ActiveKek(
+                        rows.iterator().next().getOffsetDateTime("created_at"), rows.iterator().next().getLong("backlog"))));
+    }
+
     public Uni<List<WrappedDataKey>> notUnder(int version, int limit) {
         return pool.preparedQuery("SELECT id, kek_version, wrapped_key FROM data_key WHERE kek_version <> $1 ORDER BY id LIMIT $2")
                 .execute(Tuple.of(version, limit)).map(rows -> {

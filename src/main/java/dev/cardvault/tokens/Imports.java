@@ -47,6 +47,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * An import is keyed by the caller's Idempotency-Key: the same file sent again answers every line
  * and creates only the tokens not created before.
  */
+@io.quarkus.runtime.Startup // its gauge is registered at start-up
 @ApplicationScoped
 public class Imports {
 
@@ -85,6 +86,17 @@ public class Imports {
 
     @Inject
     VaultClock clock;
+
+    @Inject
+    dev.cardvault.metrics.VaultMetrics metrics;
+
+    /** Imports running on this instance (begun, not finished): the in-progress gauge reads its size. */
+    private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @jakarta.annotation.PostConstruct
+    void registerGauge() {
+        metrics.gauge(dev.cardvault.metrics.VaultMetrics.IMPORTS_RUNNING, "Imports running on this instance", running::size);
+    }
 
     private ObjectReader requestReader;
 
@@ -125,7 +137,8 @@ public class Imports {
                         var r = rows.iterator().next();
                         Job job = new Job(r.getString("id"), who.tenant(), r.getBoolean("resumed"), policy);
                         return audit.record(audited.event(AuditType.IMPORT_STARTED, Outcome.SUCCESS, null, null)
-                                .withDetail("import=" + job.id() + (job.resumed() ? " resumed=true" : ""))).replaceWith(job);
+                                .withDetail("import=" + job.id() + (job.resumed() ? " resumed=true" : ""))).replaceWith(job)
+                                .invoke(j -> running.add(j.id()));
                     });
         });
     }
@@ -153,11 +166,12 @@ public class Imports {
     public Uni<List<String>> commit(Job job, AuditContext audited, Prepared prepared) {
         List<Parsed> parsed = prepared.parsed;
         return insert(job, audited, parsed.stream().filter(p -> p.row != null && p.token == null && p.errors == null).toList(), 0)
-                .flatMap(v -> count(job, parsed)).map(v -> answers(parsed));
+                .flatMap(v -> count(job, parsed)).invoke(v -> measure(job, parsed)).map(v -> answers(parsed));
     }
 
     /** Marks the import finished (or cut off), with its final counts, and records it. */
     public Uni<Progress> finish(Job job, AuditContext audited, boolean complete) {
+        running.remove(job.id());
         return pool.preparedQuery("UPDATE import_job SET state = $2, updated_at = now(), finished_at = CASE WHEN $2 = 'COMPLETED' "
                 + "THEN now() ELSE finished_at END WHERE id = $1 RETURNING " + PROGRESS)
                 .execute(Tuple.of(job.id(), complete ? "COMPLETED" : "INTERRUPTED")).map(rows -> progress(rows.iterator().next()))
@@ -364,6 +378,26 @@ public class Imports {
     private TokenRow row(String tenant, TokenizeCommand cmd, DataKey key, Instant created) {
         return TokenService.row(TokenGenerator.generate(cmd.format(), cmd.pan()), tenant, cmd,
                 fingerprints.fingerprint(tenant, cmd.pan().digits()), key, created);
+    }
+
+    /** The batch's lines by outcome, and its new tokens as tokenizations of their (registered) purposes. */
+    private void measure(Job job, List<Parsed> parsed) {
+        long existed = 0;
+        long failed = 0;
+        long created = 0;
+        for (Parsed p : parsed) {
+            if (p.errors != null) {
+                failed++;
+            } else if (p.existed) {
+                existed++;
+            } else if (p.token != null) {
+                created++;
+                metrics.tokenized(job.tenant(), dev.cardvault.metrics.VaultMetrics.purpose(p.cmd.purpose(), job.policy().purposes().keySet()), 1);
+            }
+        }
+        metrics.importLines(dev.cardvault.metrics.VaultMetrics.ImportLine.CREATED, created);
+        metrics.importLines(dev.cardvault.metrics.VaultMetrics.ImportLine.EXISTING, existed);
+        metrics.importLines(dev.cardvault.metrics.VaultMetrics.ImportLine.FAILED, failed);
     }
 
     private Uni<Void> count(Job job, List<Parsed> parsed) {

@@ -58,6 +58,9 @@ public class RevealService {
     @Inject
     PurposePolicies purposes;
 
+    @Inject
+    dev.cardvault.metrics.VaultMetrics metrics;
+
     /** Why a batch item was not revealed. */
     public enum Refusal { NOT_FOUND, RESTRICTED, PURPOSE_NOT_ALLOWED }
 
@@ -146,9 +149,30 @@ public class RevealService {
                     events.add(audit.record(event(who, token, purpose, refusal)));
                 }
                 // Fail closed: all events of the batch must be durable before any PAN is returned.
-                return Uni.join().all(events).andFailFast().replaceWith(items);
+                return Uni.join().all(events).andFailFast().replaceWith(items).invoke(done -> count(who, purpose, done));
             });
         });
+    }
+
+    /** Revealed and denied cards of a batch whose events are durable; a token not found is neither. */
+    private void count(AuditContext who, String purpose, List<Item> items) {
+        int revealed = 0;
+        int denied = 0;
+        for (Item i : items) {
+            if (i.card() != null) {
+                revealed++;
+            } else if (i.refusal() == Refusal.RESTRICTED || i.refusal() == Refusal.PURPOSE_NOT_ALLOWED) {
+                denied++;
+            }
+        }
+        String label = purposeLabel(purpose);
+        metrics.revealed(who.tenant(), label, revealed);
+        metrics.revealDenied(who.tenant(), label, denied);
+    }
+
+    /** Only a purpose of the allowed list becomes a label: anything else is caller input. */
+    private String purposeLabel(String purpose) {
+        return dev.cardvault.metrics.VaultMetrics.purpose(purpose, allowedPurposes);
     }
 
     private static dev.cardvault.audit.AuditEvent event(AuditContext who, String token, String purpose, Refusal refusal) {
@@ -190,6 +214,8 @@ public class RevealService {
     }
 
     private <T> Uni<T> denyAll(AuditContext who, List<String> tokens, String purpose, RevealDenied denial) {
+        // Counted when decided: the denial stands whether or not its events are written.
+        metrics.revealDenied(who.tenant(), purposeLabel(purpose), tokens.size());
         List<Uni<Void>> events = new ArrayList<>();
         String reason = "reason=" + denial.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         for (String t : tokens) {

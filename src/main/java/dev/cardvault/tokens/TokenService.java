@@ -41,6 +41,9 @@ public class TokenService {
     @Inject
     PurposePolicies purposes;
 
+    @Inject
+    dev.cardvault.metrics.VaultMetrics metrics;
+
     /** Production: a tenant collects cards only once its controller registered a purpose. */
     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "cardvault.privacy.require-registry", defaultValue = "true")
     boolean requireRegistry;
@@ -68,9 +71,12 @@ public class TokenService {
             // The purpose binds before anything is encrypted: an unknown purpose stores nothing.
             TokenizeCommand cmd = PurposeBinding.bind(p, requested, clock.instant(), requireRegistry);
             byte[] fingerprint = fingerprints.fingerprint(caller.tenant(), cmd.pan().digits());
-            return cmd.deterministic()
+            Uni<Tokenized> done = cmd.deterministic()
                     ? deterministic(caller.tenant(), cmd, fingerprint, audited, 0)
                     : insertNew(caller.tenant(), cmd, fingerprint, audited, 0).map(v -> new Tokenized(v, true));
+            // The bound purpose is one the tenant's controller registered (or none): a bounded label.
+            String label = dev.cardvault.metrics.VaultMetrics.purpose(cmd.purpose(), p.purposes().keySet());
+            return done.invoke(t -> metrics.tokenized(caller.tenant(), label, 1));
         });
         return stored.onFailure().invoke(e -> audit.recordInBackground(audited.event(AuditType.TOKEN_CREATED, Outcome.FAILED, null,
                 safePurpose(requested.purpose()))));

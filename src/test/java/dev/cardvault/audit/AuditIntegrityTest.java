@@ -133,6 +133,7 @@ class AuditIntegrityTest {
                     + "WHERE seq = " + seq);
             JsonPath altered = AuditTrail.verify();
             assertFalse(altered.getBoolean("valid"));
+            assertEquals(0.0, dev.cardvault.testsupport.Metrics.value("cardvault_audit_verify_valid"), "the verdict gauge: invalid");
             assertEquals("ALTERED", altered.getString("problem"));
             assertEquals(seq, altered.getLong("firstInvalidSeq"));
             restore(closed);
@@ -169,6 +170,7 @@ class AuditIntegrityTest {
         }
         JsonPath v = AuditTrail.verify();
         assertTrue(v.getBoolean("valid"), v.prettify());
+        assertEquals(1.0, dev.cardvault.testsupport.Metrics.value("cardvault_audit_verify_valid"), "the verdict gauge: valid again");
     }
 
     private static void restore(String chain) throws Exception {

@@ -51,7 +51,8 @@ class ManifestsTest {
             "Ingress", io.fabric8.kubernetes.api.model.networking.v1.Ingress.class,
             "PodDisruptionBudget", io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class,
             "HorizontalPodAutoscaler", io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class,
-            "CronJob", io.fabric8.kubernetes.api.model.batch.v1.CronJob.class);
+            "CronJob", io.fabric8.kubernetes.api.model.batch.v1.CronJob.class,
+            "ConfigMap", io.fabric8.kubernetes.api.model.ConfigMap.class);
 
     /** An overlay as {@code kubectl kustomize} renders it (rendered when a test first asks, once kubectl is known to be there). */
     record Rendering(String overlay) {
@@ -192,6 +193,10 @@ class ManifestsTest {
             if (kind.equals("Cluster")) {
                 assertEquals("postgresql.cnpg.io/v1", o.path("apiVersion").asText());
                 continue; // a CRD: checked field by field in prod_database...
+            }
+            if (kind.equals("PrometheusRule")) {
+                assertEquals("monitoring.coreos.com/v1", o.path("apiVersion").asText());
+                continue; // a CRD: its spec is checked by promtool (AlertsAndDashboardTest)
             }
             Class<?> type = MODEL.get(kind);
             assertNotNull(type, r + ": unexpected kind " + kind);
@@ -525,7 +530,12 @@ class ManifestsTest {
     void secrets_areReferenced_neverContained(Rendering r) throws IOException {
         assertEquals(List.of(), r.all("Secret"), r + ": a Secret object in the manifests");
         for (ObjectNode cm : r.all("ConfigMap")) {
-            fail(r + ": unexpected ConfigMap " + Kubectl.name(cm));
+            // The one ConfigMap: prod's Grafana dashboard, exactly the committed JSON.
+            if (!(r.prod() && Kubectl.name(cm).equals(AlertsAndDashboardTest.DASHBOARD_CONFIGMAP))) {
+                fail(r + ": unexpected ConfigMap " + Kubectl.name(cm));
+            }
+            assertEquals(List.of(AlertsAndDashboardTest.DASHBOARD.getFileName().toString()), listOf(cm.path("data").fieldNames()));
+            assertEquals(Files.readString(AlertsAndDashboardTest.DASHBOARD), cm.path("data").path("grafana-dashboard.json").asText());
         }
         String text = Kubectl.YAML.writeValueAsString(r.resources());
         assertFalse(text.contains("-----BEGIN"), r + ": PEM material inline");
@@ -797,6 +807,12 @@ class ManifestsTest {
     static List<String> texts(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    static List<String> listOf(java.util.Iterator<String> names) {
+        List<String> out = new ArrayList<>();
+        names.forEachRemaining(out::add);
         return out;
     }
 

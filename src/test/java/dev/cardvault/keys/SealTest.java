@@ -24,6 +24,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import dev.cardvault.containment.LogCapture;
 import dev.cardvault.containment.TableDump;
 import dev.cardvault.testsupport.Api;
+import dev.cardvault.testsupport.Metrics;
 import dev.cardvault.testsupport.AuditTrail;
 import dev.cardvault.testsupport.Db;
 import dev.cardvault.testsupport.FreshDatabase;
@@ -105,6 +106,7 @@ class SealTest {
         given().get("/v1/keys").then().statusCode(503).body("type", containsString("sealed")); // even without a token
         given().get("/q/health/ready").then().statusCode(503);
         given().get("/q/health/live").then().statusCode(200);
+        assertEquals(1.0, Metrics.value("cardvault_seal_sealed"), "the seal gauge");
         unseal(ALICE, "cvshare:AAAA").then().statusCode(409).body("type", containsString("not-initialized"));
     }
 
@@ -169,6 +171,7 @@ class SealTest {
         unseal(BOB, shares.get(2)).then().statusCode(200).body("progress", equalTo(1));
         unseal(CAROL, shares.get(0)).then().statusCode(200).body("sealed", equalTo(false)).body("progress", equalTo(0));
         given().get("/q/health/ready").then().statusCode(200);
+        assertEquals(0.0, Metrics.value("cardvault_seal_sealed"), "the seal gauge");
         token = Api.tokenized("seal-acme", Api.card(TEST_CARD));
         Api.reveal(Api.bearer("billing", "seal-acme", "detokenizer"), token, "RECURRING_BILLING").then().statusCode(200)
                 .body("pan", equalTo(TEST_CARD));
@@ -182,6 +185,7 @@ class SealTest {
         sys(BOB, "seal", null).then().statusCode(200).body("sealed", equalTo(true));
         Api.metadata(AGENT, token).then().statusCode(503).body("type", containsString("sealed"));
         given().get("/q/health/ready").then().statusCode(503);
+        assertEquals(1.0, Metrics.value("cardvault_seal_sealed"), "the seal gauge");
 
         unseal(ALICE, shares.get(1)).then().statusCode(200).body("progress", equalTo(1));
         unseal(BOB, shares.get(2)).then().statusCode(200).body("sealed", equalTo(false));
