@@ -3,6 +3,7 @@ package dev.cardvault.auth;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.logging.MDC;
 
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
@@ -31,10 +32,17 @@ public class CallerIdentityAugmentor implements SecurityIdentityAugmentor {
         if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
             return Uni.createFrom().item(identity);
         }
-        if (Caller.subjectOf(identity) == null) {
+        String subject = Caller.subjectOf(identity);
+        if (subject == null) {
             return Uni.createFrom().failure(new AuthenticationFailedException("token has no usable sub claim"));
         }
-        if (TenantClaim.isValid(jwt.getClaim(TenantClaim.NAME))) {
+        // The request's log lines say who asked (the JSON console prints the MDC): both values are
+        // checked here already (non-blank, nothing card-shaped; the tenant matches its pattern),
+        // and this runs once per authenticated request, on its context. Keys: logging.LogFields.
+        MDC.put("subject", subject);
+        Object tenant = jwt.getClaim(TenantClaim.NAME);
+        if (TenantClaim.isValid(tenant)) {
+            MDC.put("tenant", tenant);
             return Uni.createFrom().item(identity);
         }
         SecurityIdentity stripped = QuarkusSecurityIdentity.builder()
