@@ -68,6 +68,8 @@ class TracingTest {
             String sql = statement(db);
             // Parameterised text only: the bound values (the token looked up, the ciphertext) are not in it.
             assertFalse(sql != null && sql.contains(token), "a bound value in a database span: " + db.getName());
+            String connection = db.getAttributes().get(AttributeKey.stringKey("db.connection_string"));
+            assertFalse(connection != null && connection.contains("@"), "credentials in a database span's connection string");
         }
         assertTrue(database.stream().map(TracingTest::statement).anyMatch(sql -> sql != null && sql.contains("$1")),
                 "no parameterised statement in the database spans");
