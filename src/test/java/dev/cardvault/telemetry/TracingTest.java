@@ -52,11 +52,18 @@ class TracingTest {
         String stray = TestCards.randomVisa();
         Api.as(Api.agent("otel"), null).header("User-Agent", "agent " + stray).get("/v1/tokens/" + stray + "?q=" + stray);
         Api.tokenize(Api.agent("otel"), Api.card(TestCards.randomVisa()).put("cvc", SECURITY_CODE)).then().statusCode(422);
+        // A caller's trace context whose parent span id is a card number (sixteen digits are a valid span id).
+        String callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        Api.as(Api.agent("otel"), null).header("traceparent", "00-" + callerTrace + "-" + stray + "-01").get("/v1/tokens/tok_none");
+        // ... and one whose parent is not: continued (sent after the first, so exported after it).
+        String otherTrace = "0af7651916cd43dd8448eb211c80319c";
+        Api.as(Api.agent("otel"), null).header("traceparent", "00-" + otherTrace + "-b7ad6b7169203331-01").get("/v1/tokens/tok_none");
 
         List<SpanData> spans = awaitSpans(all -> all.stream().anyMatch(s -> s.getName().equals("audit.flush"))
                 && all.stream().anyMatch(s -> s.getKind() == SpanKind.SERVER && path(s).startsWith("/v1/tokens/") && path(s).endsWith("/detokenize"))
                 && all.stream().anyMatch(s -> s.getKind() == SpanKind.SERVER && path(s).startsWith("/v1/tokens/4"))
-                && all.stream().anyMatch(TracingTest::isDatabase));
+                && all.stream().anyMatch(TracingTest::isDatabase)
+                && all.stream().anyMatch(s -> s.getTraceId().equals(otherTrace)));
 
         SpanData tokenizeSpan = spans.stream().filter(s -> s.getKind() == SpanKind.SERVER && path(s).equals("/v1/tokens")).findFirst()
                 .orElseThrow(() -> new AssertionError("no HTTP span for POST /v1/tokens: " + names(spans)));
@@ -81,8 +88,13 @@ class TracingTest {
                 .orElseThrow();
         assertTrue(path(strayPath).contains("******"), "the card number in the path was not masked");
 
+        assertTrue(spans.stream().noneMatch(s -> s.getTraceId().equals(callerTrace)), "a trace continued from a card-shaped parent");
         List<String> leaks = new ArrayList<>();
         for (SpanData s : spans) {
+            check(leaks, s, "traceId", s.getTraceId(), pan, stray);
+            if (s.getParentSpanContext().isRemote()) { // a caller's; the service's own are random (and a root's all zeros)
+                check(leaks, s, "parentSpanId", s.getParentSpanId(), pan, stray);
+            }
             check(leaks, s, "name", s.getName(), pan, stray);
             s.getAttributes().forEach((k, v) -> check(leaks, s, k.getKey(), String.valueOf(v), pan, stray));
             s.getEvents().forEach(e -> e.getAttributes().forEach((k, v) -> check(leaks, s, e.getName() + "." + k.getKey(), String.valueOf(v),
