@@ -10,6 +10,7 @@ import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.SecurityIdentityAugmentor;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -38,11 +39,17 @@ public class CallerIdentityAugmentor implements SecurityIdentityAugmentor {
         }
         // The request's log lines say who asked (the JSON console prints the MDC): both values are
         // checked here already (non-blank, nothing card-shaped; the tenant matches its pattern),
-        // and this runs once per authenticated request, on its context. Keys: logging.LogFields.
-        MDC.put("subject", subject);
+        // and this runs once per authenticated request, on its own (duplicated) context; on any
+        // other the values would stick to later lines. Keys: logging.LogFields.
+        boolean requestContext = VertxContext.isOnDuplicatedContext();
+        if (requestContext) {
+            MDC.put("subject", subject);
+        }
         Object tenant = jwt.getClaim(TenantClaim.NAME);
         if (TenantClaim.isValid(tenant)) {
-            MDC.put("tenant", tenant);
+            if (requestContext) {
+                MDC.put("tenant", tenant);
+            }
             return Uni.createFrom().item(identity);
         }
         SecurityIdentity stripped = QuarkusSecurityIdentity.builder()

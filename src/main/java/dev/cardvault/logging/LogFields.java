@@ -4,6 +4,8 @@ import java.util.Map;
 
 import org.jboss.logging.MDC;
 
+import io.smallrye.common.vertx.VertxContext;
+
 /**
  * The MDC keys every log line may carry (the JSON console prints them under {@code mdc}; the
  * plain pattern prints the request id only). Each value is a checked identifier, never request
@@ -23,11 +25,12 @@ public final class LogFields {
     }
 
     /**
-     * Marks the current request's lines with the audit event it records. A no-op outside a
-     * request ({@code requestBound} false): a job's context is shared, and the mark would stick.
+     * Marks the current request's lines with the audit event it records. A no-op for an event of
+     * no request ({@code requestBound} false) and off a duplicated Vert.x context (one per request
+     * or job run): on a shared context or a plain thread the mark would stick to later lines.
      */
     public static void requestEvent(boolean requestBound, Enum<?> type) {
-        if (requestBound && type != null) {
+        if (requestBound && type != null && VertxContext.isOnDuplicatedContext()) {
             MDC.put(EVENT, type.name());
         }
     }
