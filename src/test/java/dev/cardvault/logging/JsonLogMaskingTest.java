@@ -55,5 +55,16 @@ class JsonLogMaskingTest {
         assertFalse(exception.getJsonArray("frames").isEmpty(), "the stack trace is kept");
         JsonObject cause = exception.getJsonObject("causedBy").getJsonObject("exception");
         assertEquals("bad card 411111******1111", cause.getString("message"));
+        // The formatter names the class it is given: a masked exception is the mask's stand-in (docs/operations.md).
+        assertEquals(MaskedThrowable.class.getName(), exception.getString("exceptionType"));
+
+        // quarkus.log.console.json.exception-output-type=detailed-and-formatted adds the printed trace: masked too.
+        JsonFormatter formatted = new JsonFormatter();
+        formatted.setExceptionOutputType(org.jboss.logmanager.formatters.StructuredFormatter.ExceptionOutputType.DETAILED_AND_FORMATTED);
+        JsonObject withTrace = new JsonObject(formatted.format(r));
+        String trace = withTrace.getString("stackTrace");
+        assertFalse(CardShape.contains(trace), "card data in the printed stack trace");
+        assertTrue(trace.contains("java.lang.IllegalStateException: decrypt failed for 411111******1111"), "the original type, masked");
+        assertTrue(trace.contains("Caused by: java.lang.IllegalArgumentException: bad card 411111******1111"), "the cause, masked");
     }
 }
