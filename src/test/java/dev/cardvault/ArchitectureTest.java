@@ -15,7 +15,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 /**
  * The package structure the code must keep: {@code web} (the HTTP edge, the only place that
  * knows status codes) on top; capabilities ({@code tokens}, {@code keys}, {@code audit}) below
- * it; infrastructure ({@code database}, {@code logging}, {@code metrics}, which the capabilities report to); {@code card}, {@code crypto},
+ * it; infrastructure ({@code database}, {@code logging}, {@code metrics}, which the capabilities report to, {@code telemetry}); {@code card}, {@code crypto},
  * {@code auth}, {@code errors} and {@code time} at the bottom. Production classes only.
  */
 @Tag("unit")
@@ -36,7 +36,8 @@ class ArchitectureTest {
                 .layer("Startup").definedBy("dev.cardvault.devkeys..", "dev.cardvault.demo..")
                 .layer("Capabilities").definedBy("dev.cardvault.tokens..", "dev.cardvault.keys..", "dev.cardvault.audit..", "dev.cardvault.capture..",
                         "dev.cardvault.privacy..")
-                .layer("Infrastructure").definedBy("dev.cardvault.database..", "dev.cardvault.logging..", "dev.cardvault.metrics..")
+                .layer("Infrastructure").definedBy("dev.cardvault.database..", "dev.cardvault.logging..", "dev.cardvault.metrics..",
+                        "dev.cardvault.telemetry..")
                 .layer("Base").definedBy("dev.cardvault.card..", "dev.cardvault.crypto..", "dev.cardvault.auth..", "dev.cardvault.errors..",
                         "dev.cardvault.time..")
                 .whereLayer("Web").mayNotBeAccessedByAnyLayer()

@@ -9,6 +9,8 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.cardvault.logging.LogFields;
+
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlClient;
 
@@ -38,6 +40,7 @@ public class Audit {
 
     /** Durable write; the operation must not complete (fail closed) if this fails. */
     public Uni<Void> record(AuditEvent event) {
+        LogFields.requestEvent(event.requestId() != null, event.type());
         if (!keys.isLoaded()) {
             return repository.hold(repository.pool(), List.of(event), AuditChain.truncate(Instant.now()));
         }
@@ -49,6 +52,7 @@ public class Audit {
      * transaction and one commit. False when the companion did not write the row.
      */
     public <T> Uni<Boolean> recordWith(AuditEvent event, AuditAppender.Companion<T> companion, T row) {
+        LogFields.requestEvent(event.requestId() != null, event.type());
         return appender.appendWith(event, companion, row);
     }
 
@@ -109,6 +113,7 @@ public class Audit {
      */
     public void recordInBackground(AuditEvent event) {
         record(event).subscribe().with(ok -> {
-        }, failure -> LOG.errorf("Audit event %s/%s could not be written", event.type(), event.outcome()));
+        }, failure -> LogFields.withEvent(event.type().name(),
+                () -> LOG.errorf("Audit event %s/%s could not be written", event.type(), event.outcome())));
     }
 }

@@ -18,6 +18,10 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.cardvault.crypto.Randomness;
+import dev.cardvault.logging.LogFields;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -57,6 +61,10 @@ public class AuditAppender {
 
     @Inject
     dev.cardvault.metrics.VaultMetrics metrics;
+
+    /** The audit.flush span of each batch (a no-op tracer while tracing is off). */
+    @Inject
+    Tracer tracer;
 
     /** Time of new events; tests move it ({@link #useClock}) to write into past months. */
     private volatile Clock clock = Clock.systemUTC();
@@ -208,6 +216,9 @@ public class AuditAppender {
         long startSeq = startChain ? 0 : chainSeq;
         String startHash = startChain ? AuditChain.GENESIS : head;
         int n = batch.size();
+        // One span per batch, a child of whichever request started the flush; never an event's content.
+        Span span = tracer.spanBuilder("audit.flush").setAttribute("cardvault.audit.batch.size", n)
+                .setAttribute("cardvault.audit.new_chain", startChain).startSpan();
         repository.inTransaction(tx -> (startChain ? chainStarted(tx) : Uni.createFrom().<AuditEvent> nullItem())
                 .flatMap(opening -> changes(tx, batch).flatMap(changed -> {
                     List<AuditEvent> events = new ArrayList<>(n + 1);
@@ -228,11 +239,13 @@ public class AuditAppender {
                     return events.isEmpty() ? Uni.createFrom().item(w) : repository.insert(tx, b).replaceWith(w);
                 })))
                 .subscribe().with(w -> {
+                    span.setAttribute("cardvault.audit.events", w.lastSeq() - startSeq);
                     if (loseNextAcknowledgement) {
                         loseNextAcknowledgement = false;
-                        failed(batch, new IllegalStateException("acknowledgement lost (test seam)"));
+                        failed(batch, new IllegalStateException("acknowledgement lost (test seam)"), span);
                         return;
                     }
+                    span.end();
                     chain = w.chain();
                     chainSeq = w.lastSeq();
                     head = w.lastHash();
@@ -246,17 +259,24 @@ public class AuditAppender {
                 }, failure -> {
                     if (failure instanceof ChangeRefused refused) {
                         // The change itself was refused and rolled back; the trail is as it was.
+                        span.setAttribute("cardvault.audit.change_refused", true);
+                        span.end();
                         flushing.set(false);
                         complete(batch.get(0), null, refused.getCause());
                         flush();
                         return;
                     }
-                    failed(batch, failure);
+                    failed(batch, failure, span);
                 });
     }
 
-    private void failed(List<Pending> batch, Throwable failure) {
-        LOG.errorf("Audit batch of %d event(s) could not be written: %s", batch.size(), failure.toString());
+    private void failed(List<Pending> batch, Throwable failure, Span span) {
+        // The failure's class only: a database error's message is not for the traces.
+        span.setStatus(StatusCode.ERROR, failure.getClass().getSimpleName());
+        span.end();
+        // Written on the context of whichever request started the flush: not that request's line.
+        LogFields.detached(eventTypes(batch),
+                () -> LOG.errorf("Audit batch of %d event(s) could not be written: %s", batch.size(), failure.toString()));
         metrics.auditWriteFailed(batch.size());
         needsNewChain = true;
         healthy = false;
@@ -264,6 +284,13 @@ public class AuditAppender {
         AuditUnavailableException ex = new AuditUnavailableException(failure);
         batch.forEach(e -> complete(e, null, ex));
         flush();
+    }
+
+    /** The batch's event types, for its log line: distinct, comma-separated; null when none is known yet (atomic changes). */
+    private static String eventTypes(List<Pending> batch) {
+        String types = batch.stream().filter(p -> p.event() != null).map(p -> p.event().type().name()).distinct()
+                .collect(java.util.stream.Collectors.joining(","));
+        return types.isEmpty() ? null : types;
     }
 
     private record Changed(List<List<AuditEvent>> events, Object[] results) {

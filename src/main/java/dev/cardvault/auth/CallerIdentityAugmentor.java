@@ -3,12 +3,14 @@ package dev.cardvault.auth;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.logging.MDC;
 
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.SecurityIdentityAugmentor;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -31,10 +33,23 @@ public class CallerIdentityAugmentor implements SecurityIdentityAugmentor {
         if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
             return Uni.createFrom().item(identity);
         }
-        if (Caller.subjectOf(identity) == null) {
+        String subject = Caller.subjectOf(identity);
+        if (subject == null) {
             return Uni.createFrom().failure(new AuthenticationFailedException("token has no usable sub claim"));
         }
-        if (TenantClaim.isValid(jwt.getClaim(TenantClaim.NAME))) {
+        // The request's log lines say who asked (the JSON console prints the MDC): both values are
+        // checked here already (non-blank, nothing card-shaped; the tenant matches its pattern),
+        // and this runs once per authenticated request, on its own (duplicated) context; on any
+        // other the values would stick to later lines. Keys: logging.LogFields.
+        boolean requestContext = VertxContext.isOnDuplicatedContext();
+        if (requestContext) {
+            MDC.put("subject", subject);
+        }
+        Object tenant = jwt.getClaim(TenantClaim.NAME);
+        if (TenantClaim.isValid(tenant)) {
+            if (requestContext) {
+                MDC.put("tenant", tenant);
+            }
             return Uni.createFrom().item(identity);
         }
         SecurityIdentity stripped = QuarkusSecurityIdentity.builder()

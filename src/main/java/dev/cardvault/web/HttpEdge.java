@@ -8,6 +8,7 @@ import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
 import dev.cardvault.keys.Seal;
+import dev.cardvault.logging.LogFields;
 import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.AuthenticationRedirectException;
@@ -55,7 +56,7 @@ public class HttpEdge {
     private void onRequest(RoutingContext ctx, BodyLimit bodyLimit) {
         String requestId = RequestIds.acceptOrGenerate(ctx.request().getHeader(RequestIds.HEADER));
         ctx.put(RequestIds.CONTEXT_KEY, requestId);
-        MDC.put("requestId", requestId); // checked above: the log pattern never prints caller input
+        MDC.put(LogFields.REQUEST_ID, requestId); // checked above: the log pattern never prints caller input
         ctx.response().putHeader(RequestIds.HEADER, requestId);
         AccessLog.onEnd(ctx, requestId);
 

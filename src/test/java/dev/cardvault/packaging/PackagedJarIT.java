@@ -168,6 +168,82 @@ class PackagedJarIT {
         }
     }
 
+    /**
+     * The prod profile logs one JSON object a line, each with its request id, the caller's subject
+     * and tenant on a request's lines, the audit event a request recorded, and card numbers masked
+     * there as in the plain pattern of the other profiles.
+     */
+    @Test
+    void prodProfile_logsJsonLines_withRequestSubjectTenantAndEvent_andMasksCardNumbers() throws Exception {
+        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        java.security.KeyPair idp = rsa.generateKeyPair();
+        Path jwtKey = workDir.resolve("idp.pem");
+        Files.writeString(jwtKey, "-----BEGIN PUBLIC KEY-----\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(idp.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+        byte[] master = new byte[32];
+        new java.security.SecureRandom().nextBytes(master);
+        Path masterKey = workDir.resolve("master.key");
+        Files.writeString(masterKey, java.util.Base64.getEncoder().encodeToString(master));
+        String issuer = "https://idp.example/issuer";
+        Path log = workDir.resolve("prod-json.log");
+        try (EmbeddedPostgresServer db = EmbeddedPostgresServer.start(workDir.resolve("external-pg"), false, true)) {
+            int port = freePort();
+            Map<String, String> env = new java.util.HashMap<>(ServiceProcesses.devOn(db, port));
+            env.putAll(Map.of("QUARKUS_PROFILE", "prod",
+                    "MP_JWT_VERIFY_ISSUER", issuer,
+                    "MP_JWT_VERIFY_PUBLICKEY_LOCATION", jwtKey.toString(),
+                    "MP_JWT_VERIFY_AUDIENCES", "cardvault",
+                    "CARDVAULT_MASTER_KEY_FILE", masterKey.toString(),
+                    "CARDVAULT_MASTER_KEY_ALLOW_FILE", "true",
+                    // No controller registered for the tenant: collect without a registered purpose, as dev does.
+                    "CARDVAULT_PRIVACY_REQUIRE_REGISTRY", "false"));
+            Process p = start(env, log);
+            String pan = dev.cardvault.testsupport.TestCards.randomVisa();
+            String stray = dev.cardvault.testsupport.TestCards.randomVisa();
+            try {
+                awaitReady(p, port, log);
+                HttpApi api = HttpApi.at(port);
+                String agent = "Bearer " + TestJwt.as("agent-json").roles("tokenizer").tenant("json-t").issuer(issuer).audience("cardvault")
+                        .signedWith(idp.getPrivate()).mint();
+                api.json("POST", "/v1/tokens", agent, Api.card(pan).encode(), 201);
+                // A card number where the access log writes the request: its path.
+                assertNotEquals(200, api.status("/v1/tokens/" + stray, agent));
+            } finally {
+                p.destroy();
+                p.waitFor(60, TimeUnit.SECONDS);
+            }
+            String raw = Files.readString(log);
+            java.util.List<io.vertx.core.json.JsonObject> records = ServiceProcesses.jsonLines(log);
+            long lines = raw.lines().filter(l -> l.startsWith("{")).count();
+            assertTrue(records.size() > 5 && records.size() == lines, "JSON lines that do not parse: " + (lines - records.size()));
+            assertTrue(records.stream().anyMatch(r -> r.getString("message").contains("Profile prod activated")), "not the prod profile");
+
+            java.util.List<io.vertx.core.json.JsonObject> access = records.stream()
+                    .filter(r -> "cardvault.access".equals(r.getString("loggerName"))).toList();
+            io.vertx.core.json.JsonObject tokenize = access.stream().filter(r -> r.getString("message").startsWith("POST /v1/tokens status=201"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no access line of the tokenize"));
+            io.vertx.core.json.JsonObject mdc = tokenize.getJsonObject("mdc");
+            assertTrue(mdc.getString("requestId", "").length() >= 8, tokenize.encode());
+            assertTrue(tokenize.getString("message").endsWith("rid=" + mdc.getString("requestId")), tokenize.encode());
+            assertEquals("agent-json", mdc.getString("subject"), tokenize.encode());
+            assertEquals("json-t", mdc.getString("tenant"), tokenize.encode());
+            assertEquals("TOKEN_CREATED", mdc.getString("event"), tokenize.encode());
+
+            io.vertx.core.json.JsonObject strayLine = access.stream().filter(r -> r.getString("message").startsWith("GET /v1/tokens/"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no access line of the request with a card number in its path"));
+            assertTrue(strayLine.getString("message").contains(stray.substring(0, 6) + "******" + stray.substring(12)), "not masked");
+            assertEquals("agent-json", strayLine.getJsonObject("mdc").getString("subject"));
+            // Every line a request wrote carries its id; the card numbers appear nowhere, in no encoding of the digits.
+            assertTrue(records.stream().filter(r -> r.getJsonObject("mdc", new io.vertx.core.json.JsonObject()).containsKey("subject"))
+                    .allMatch(r -> r.getJsonObject("mdc").containsKey("requestId")), "a caller's line without its request id");
+            for (String card : java.util.List.of(pan, stray)) {
+                assertFalse(raw.contains(card) || raw.contains(card.substring(0, 12)) || raw.contains(card.substring(4)),
+                        "a card number in the JSON log");
+            }
+        }
+    }
+
     @Test
     void prodProfile_connectingAsTheSchemaOwner_refusesToStart_andSaysWhichRoleToUse() throws Exception {
         Path log = workDir.resolve("prod-owner.log");

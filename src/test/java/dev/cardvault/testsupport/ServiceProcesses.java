@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import dev.cardvault.database.EmbeddedPostgresServer;
+import io.vertx.core.json.JsonObject;
 
 /** Small helpers for tests that run the packaged service as a separate process. */
 public final class ServiceProcesses {
@@ -27,12 +28,61 @@ public final class ServiceProcesses {
         }
     }
 
-    /** The process's log for an assertion message; never throws. */
+    /**
+     * The process's log for an assertion message; never throws. The prod profile logs JSON lines:
+     * each is shown as the dev and test pattern shows a record ({@code time LEVEL [category]
+     * (thread) rid=... message}, then the exception chain's types and messages), so that a test
+     * reads the text of a message (quotes and line breaks unescaped) whatever the profile.
+     * {@link #jsonLines} gives the records themselves.
+     */
     public static String read(Path log) {
+        String raw;
         try {
-            return Files.readString(log);
+            raw = Files.readString(log);
         } catch (IOException e) {
             return "(no log)";
+        }
+        StringBuilder out = new StringBuilder(raw.length());
+        raw.lines().forEach(line -> {
+            JsonObject record = jsonRecord(line);
+            if (record == null) {
+                out.append(line).append('\n');
+                return;
+            }
+            JsonObject mdc = record.getJsonObject("mdc", new JsonObject());
+            out.append(record.getString("timestamp", "")).append(' ').append(record.getString("level", "")).append(' ')
+                    .append('[').append(record.getString("loggerName", "")).append("] (").append(record.getString("threadName", ""))
+                    .append(") rid=").append(mdc.getString("requestId", "")).append(' ').append(record.getString("message", ""))
+                    .append('\n');
+            for (JsonObject e = record.getJsonObject("exception"); e != null;
+                    e = e.getJsonObject("causedBy") == null ? null : e.getJsonObject("causedBy").getJsonObject("exception")) {
+                out.append(e.getString("exceptionType", "")).append(": ").append(e.getString("message", "")).append('\n');
+            }
+        });
+        return out.toString();
+    }
+
+    /** The JSON records (prod profile) in the process's log, in order; lines that are not one are left out. */
+    public static List<JsonObject> jsonLines(Path log) throws IOException {
+        List<JsonObject> records = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            JsonObject record = jsonRecord(line);
+            if (record != null) {
+                records.add(record);
+            }
+        }
+        return records;
+    }
+
+    private static JsonObject jsonRecord(String line) {
+        if (!line.startsWith("{")) {
+            return null;
+        }
+        try {
+            JsonObject record = new JsonObject(line);
+            return record.containsKey("level") && record.containsKey("message") ? record : null;
+        } catch (RuntimeException notJson) {
+            return null;
         }
     }
 
