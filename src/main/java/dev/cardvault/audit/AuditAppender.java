@@ -188,6 +188,11 @@ public class AuditAppender {
         return AuditChain.truncate(clock.instant());
     }
 
+    /** The trail's own time, that new events are stamped with: windows over the trail are in it. */
+    Instant trailTime() {
+        return clock.instant();
+    }
+
     private void flush() {
         if (!flushing.compareAndSet(false, true)) {
             return; // the running flush picks this event up when it is done

@@ -34,7 +34,6 @@ import dev.cardvault.card.CardShape;
 import dev.cardvault.crypto.Ed25519;
 import dev.cardvault.errors.InvalidRequest;
 import dev.cardvault.errors.Violation;
-import dev.cardvault.time.VaultClock;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -75,7 +74,7 @@ public class AuditResource {
     AuditKeys keys;
 
     @Inject
-    VaultClock clock;
+    AuditAppender appender;
 
     public record EventView(long seq, String at, String type, String subject, String tenant, String token, String purpose,
             String outcome, String sourceIp, String requestId, String detail, String chain, long chainSeq, String keyId, String hash,
@@ -173,7 +172,7 @@ public class AuditResource {
             throw new InvalidRequest("hours", "must be 1 to " + MAX_SUMMARY_HOURS);
         }
         AuditContext ctx = auditContexts.current(caller.get());
-        Instant to = clock.instant();
+        Instant to = appender.trailTime(); // the events' own time, not the rules' clock
         Instant from = to.truncatedTo(ChronoUnit.HOURS).minus(hours - 1L, ChronoUnit.HOURS);
         return audit.record(ctx.event(AuditType.AUDIT_READ, Outcome.SUCCESS, null, "SUMMARY"))
                 .flatMap(v -> repository.activity(from, to, SUMMARY_TOP))

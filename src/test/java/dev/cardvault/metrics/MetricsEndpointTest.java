@@ -32,7 +32,8 @@ import io.quarkus.test.junit.QuarkusTest;
 class MetricsEndpointTest {
 
     static final Path LIST = Path.of("k8s/observability/metrics.txt");
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)(?: \\S+)?$");
+    // name{labels} value [timestamp], then an exemplar (" # {trace_id=...} value [timestamp]") where a span was active.
+    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{((?:[^\"}]|\"(?:[^\"\\\\]|\\\\.)*\")*)})? (\\S+)(?: \\S+)?(?: # \\{.*)?$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     /** The committed list of exported names (comments and blank lines left out). */

@@ -14,7 +14,7 @@ public final class Metrics {
     /** The value of the unlabelled series {@code name}; fails when there is none. */
     public static double value(String name) {
         String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(text);
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)(?: # .*)?$").matcher(text);
         if (!m.find()) {
             throw new AssertionError("no unlabelled series " + name + " in /q/metrics");
         }
