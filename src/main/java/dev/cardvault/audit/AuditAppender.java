@@ -62,9 +62,19 @@ public class AuditAppender {
     @Inject
     dev.cardvault.metrics.VaultMetrics metrics;
 
-    /** The audit.flush span of each batch (a no-op tracer while tracing is off). */
+    /**
+     * The audit.flush span of each batch: a no-op tracer while tracing is off, and also in a build
+     * without the OpenTelemetry extension's beans ({@code quarkus.otel.enabled=false}).
+     */
     @Inject
-    Tracer tracer;
+    jakarta.enterprise.inject.Instance<Tracer> tracers;
+
+    private Tracer tracer;
+
+    @jakarta.annotation.PostConstruct
+    void pickTracer() {
+        tracer = tracers.isResolvable() ? tracers.get() : io.opentelemetry.api.OpenTelemetry.noop().getTracer("cardvault");
+    }
 
     /** Time of new events; tests move it ({@link #useClock}) to write into past months. */
     private volatile Clock clock = Clock.systemUTC();
