@@ -194,6 +194,10 @@ class ManifestsTest {
                 assertEquals("postgresql.cnpg.io/v1", o.path("apiVersion").asText());
                 continue; // a CRD: checked field by field in prod_database...
             }
+            if (kind.equals("ServiceMonitor")) {
+                assertEquals("monitoring.coreos.com/v1", o.path("apiVersion").asText());
+                continue; // a CRD: checked in prod_metrics_areScrapedFromEveryApiPod
+            }
             if (kind.equals("PrometheusRule")) {
                 assertEquals("monitoring.coreos.com/v1", o.path("apiVersion").asText());
                 continue; // a CRD: its spec is checked by promtool (AlertsAndDashboardTest)
@@ -628,8 +632,12 @@ class ManifestsTest {
                 ns.path("matchLabels").fields().forEachRemaining(e -> sources.add(e.getKey() + "=" + e.getValue().asText()));
             }
         }
-        assertEquals(new TreeSet<>(List.of("cardvault.io/client=agent-desktop", "cardvault.io/client=billing",
-                "kubernetes.io/metadata.name=ingress-nginx")), sources, r + ": who may call the vault");
+        Set<String> expected = new TreeSet<>(List.of("cardvault.io/client=agent-desktop", "cardvault.io/client=billing",
+                "kubernetes.io/metadata.name=ingress-nginx"));
+        if (r.prod()) {
+            expected.add("kubernetes.io/metadata.name=monitoring"); // Prometheus, for /q/metrics
+        }
+        assertEquals(expected, sources, r + ": who may call the vault");
 
         // Egress: PostgreSQL (the pods of this overlay's database) and DNS, nothing else.
         Set<String> destinations = new TreeSet<>();
@@ -653,6 +661,28 @@ class ManifestsTest {
             }
         }
         assertEquals(Set.of("dns", "postgresql"), destinations, r + ": where the vault may connect");
+    }
+
+    @Test
+    void prod_metrics_areScrapedFromEveryApiPod() {
+        Rendering r = renderings().filter(Rendering::prod).findFirst().orElseThrow();
+        ObjectNode monitor = r.one("ServiceMonitor", "cardvault");
+        ObjectNode svc = r.one("Service", "cardvault");
+        assertTrue(selects(monitor.path("spec").path("selector").path("matchLabels"), svc.path("metadata").path("labels")),
+                "the ServiceMonitor selects no Service of the vault");
+        JsonNode endpoint = monitor.path("spec").path("endpoints").get(0);
+        assertEquals("/q/metrics", endpoint.path("path").asText());
+        assertTrue(svc.path("spec").path("ports").findValuesAsText("name").contains(endpoint.path("port").asText()),
+                "the ServiceMonitor scrapes a port the Service does not have");
+        // The Prometheus pods may reach the API pods' port (the policy's ingress rule, checked above, holds 8080 only).
+        JsonNode apiLabels = r.api().path("spec").path("template").path("metadata").path("labels");
+        boolean allowed = r.all("NetworkPolicy").stream()
+                .filter(p -> selects(p.path("spec").path("podSelector").path("matchLabels"), apiLabels))
+                .flatMap(p -> stream(p.path("spec").path("ingress"))).flatMap(rule -> stream(rule.path("from")))
+                .anyMatch(from -> "monitoring".equals(from.path("namespaceSelector").path("matchLabels").path("kubernetes.io/metadata.name").asText())
+                        && "prometheus".equals(from.path("podSelector").path("matchLabels").path("app.kubernetes.io/name").asText()));
+        assertTrue(allowed, "default-deny would keep Prometheus from scraping the vault");
+        assertTrue(renderings().filter(x -> !x.prod()).allMatch(x -> x.all("ServiceMonitor").isEmpty()), "a ServiceMonitor outside prod");
     }
 
     /** The labels the database pods of this overlay will carry. */
