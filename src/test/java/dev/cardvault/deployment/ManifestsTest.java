@@ -682,6 +682,8 @@ class ManifestsTest {
                 .anyMatch(from -> "monitoring".equals(from.path("namespaceSelector").path("matchLabels").path("kubernetes.io/metadata.name").asText())
                         && "prometheus".equals(from.path("podSelector").path("matchLabels").path("app.kubernetes.io/name").asText()));
         assertTrue(allowed, "default-deny would keep Prometheus from scraping the vault");
+        // Something must verify the trail for the CardVaultAuditTrailInvalid alert to have a verdict to watch.
+        assertEquals("6h", envValue(container(r.api(), "cardvault"), "CARDVAULT_AUDIT_VERIFY_EVERY"));
         assertTrue(renderings().filter(x -> !x.prod()).allMatch(x -> x.all("ServiceMonitor").isEmpty()), "a ServiceMonitor outside prod");
     }
 

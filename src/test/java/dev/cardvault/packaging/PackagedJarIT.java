@@ -198,6 +198,8 @@ class PackagedJarIT {
                     "CARDVAULT_MASTER_KEY_ALLOW_FILE", "true",
                     // No controller registered for the tenant: collect without a registered purpose, as dev does.
                     "CARDVAULT_PRIVACY_REQUIRE_REGISTRY", "false"));
+            // The scheduled verification (prod runs it every 6 h), here at once and every second.
+            env.putAll(Map.of("CARDVAULT_AUDIT_VERIFY_EVERY", "1s", "CARDVAULT_AUDIT_VERIFY_INITIAL_DELAY", "1s"));
             Process p = start(env, log);
             String pan = dev.cardvault.testsupport.TestCards.randomVisa();
             String stray = dev.cardvault.testsupport.TestCards.randomVisa();
@@ -209,6 +211,14 @@ class PackagedJarIT {
                 api.json("POST", "/v1/tokens", agent, Api.card(pan).encode(), 201);
                 // A card number where the access log writes the request: its path.
                 assertNotEquals(200, api.status("/v1/tokens/" + stray, agent));
+                // No one called GET /v1/audit/verify: the verdict comes from the scheduled verification.
+                long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+                String metrics = "";
+                while (!metrics.contains("\ncardvault_audit_verify_valid 1.0") && System.nanoTime() < deadline) {
+                    Thread.sleep(200);
+                    metrics = api.send("GET", "/q/metrics", null, null).body();
+                }
+                assertTrue(metrics.contains("\ncardvault_audit_verify_valid 1.0"), "the scheduled verification gave no verdict");
             } finally {
                 p.destroy();
                 p.waitFor(60, TimeUnit.SECONDS);
