@@ -199,14 +199,17 @@
   }
 
   // --- signing in ---------------------------------------------------------------------------------
-  function decode(part) {
-    var b64 = part.replace(/-/g, '+').replace(/_/g, '/');
-    while (b64.length % 4) { b64 += '='; }
-    var bin = atob(b64);
-    var bytes = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
-    return JSON.parse(new TextDecoder().decode(bytes));
+  /** Bytes of base64 or base64url text (a JWT part, a receipt's payload, signature or key). */
+  function bytesOf(b64) {
+    var text = b64.replace(/-/g, '+').replace(/_/g, '/');
+    while (text.length % 4) { text += '='; }
+    var bin = atob(text);
+    var out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
+    return out;
   }
+
+  function decode(part) { return JSON.parse(new TextDecoder().decode(bytesOf(part))); }
 
   function roles() { return (claims && Array.isArray(claims.groups)) ? claims.groups : []; }
   function has(role) { return roles().indexOf(role) >= 0; }
@@ -389,7 +392,6 @@
       }
       $('denied-total').textContent = t('audit.deniedTotal', { n: s.denied });
       var cp = s.lastCheckpointAt ? t('audit.checkpoint', { at: when(s.lastCheckpointAt), seq: s.lastCheckpointUptoSeq }) : t('audit.noCheckpoint');
-      $('verify-detail').setAttribute('data-checkpoint', cp);
       var line = $('checkpoint') || el('p');
       line.id = 'checkpoint';
       line.textContent = cp;
@@ -523,13 +525,6 @@
   function kindChanged() {
     $('restrict-row').hidden = kind() !== 'restriction';
     $('erase-row').hidden = kind() !== 'erasure';
-  }
-
-  function bytesOf(b64) {
-    var bin = atob(b64);
-    var out = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
-    return out;
   }
 
   function checkReceipt(receipt, line) {
