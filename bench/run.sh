@@ -3,6 +3,8 @@
 #
 #   bench/run.sh [POSTGRES_URL]        default postgresql://postgres@127.0.0.1:5432
 #   BENCH_DURATION=10 (seconds per measurement)  BENCH_CONNECTIONS="1 8 32 64"
+#   BENCH_WARMUP=60 (seconds of load before the first measurement: the JIT compiler takes that long
+#   to settle on 2 cores shared with the database and wrk; with 10 s it still used a tenth of the CPU)
 #
 # Creates a fresh database (and drops it at the end), starts the packaged service on it with the
 # dev keys (explicitly: QUARKUS_PROFILE=dev), and measures at each connection count:
@@ -80,12 +82,18 @@ run_pgbench() { # conns script [defines...]
   echo "${tps%.*} $p50 $p99 $(us_per_op $(( p1 - p0 )) "$n")"
 }
 
-echo "warming up and creating tokens for the reveal runs"
+warmup=${BENCH_WARMUP:-60}
+echo "warming up for ${warmup}s and creating tokens for the reveal runs"
+measured=$duration
+duration=$(( warmup / 2 > 1 ? warmup / 2 : 1 ))
 CV_SAVE="$work/tokens" run_wrk 16 tokenize.lua /v1/tokens > "$work/warm.txt"
 created_total=$(( created_total + $(awk '{print $6}' "$work/warm.txt") ))
 cat "$work"/tokens.* | shuf -n 5000 > "$work/tokens.txt"
 export CV_TOKENS="$work/tokens.txt"
+duration=$(( warmup / 4 > 1 ? warmup / 4 : 1 ))
 run_wrk 16 reveal.lua /v1/tokens/x/detokenize >/dev/null
+run_wrk 16 batch.lua /v1/detokenizations >/dev/null
+duration=$measured
 dk=$(psql_bench -c "SELECT min(id) FROM data_key")
 psql_bench <<SQL
 CREATE SEQUENCE bench_seq;
@@ -136,7 +144,7 @@ report="$here/results/$stamp.md"
   echo "# CardVault benchmark $stamp"
   echo
   echo "Machine: $cpu, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; PostgreSQL $pgver at $host:$pgport (durable: fsync=$(psql_super -d postgres -c 'SHOW fsync'), synchronous_commit=$(psql_super -d postgres -c 'SHOW synchronous_commit')); $jdk"
-  echo "Each figure: ${duration}s; service and database share the machine. Start-up to ready (external DB): ${startup_ms} ms. RSS under 32-connection tokenize load: $(( ${rss_kb:-0} / 1024 )) MiB."
+  echo "Each figure: ${duration}s after ${warmup}s of warm-up load; service and database share the machine. Start-up to ready (external DB): ${startup_ms} ms. RSS under 32-connection tokenize load: $(( ${rss_kb:-0} / 1024 )) MiB."
   echo
   echo "Limits are durable pgbench runs on the same database: *cheapest* = a token-shaped (or audit-shaped) table with only"
   echo "a primary key; *own schema* = the service's tables with their indexes, constraints and triggers. CPU µs are per"
