@@ -37,10 +37,10 @@ export CV_TOKEN
 CV_TOKEN=$("$root/keys-dev/mint-jwt.sh" --sub bench-agent --groups tokenizer,detokenizer --tenant bench --ttl 86400)
 created_total=0
 # wrk output → "rps p50_ms p99_ms non2xx requests created svc_us_per_req pg_us_per_req"
-run_wrk() { # conns script url [extra env]
+run_wrk() { # conns script url; seconds=N run_wrk ... for another length than $duration
   local c=$1 script=$2 path=$3 out s0 p0 s1 p1
   s0=$(proc_ticks "$svc"); p0=$(pg_ticks "$postmaster")
-  out=$(wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${duration}s" --timeout 10s --latency -s "$here/lua/$script" "http://localhost:$port$path" 2>&1)
+  out=$(wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${seconds:-$duration}s" --timeout 10s --latency -s "$here/lua/$script" "http://localhost:$port$path" 2>&1)
   s1=$(proc_ticks "$svc"); p1=$(pg_ticks "$postmaster")
   echo "$out" > "$work/wrk-$script-$c.txt"
   local rps p50 p99 non2xx req created
@@ -84,16 +84,12 @@ run_pgbench() { # conns script [defines...]
 
 warmup=${BENCH_WARMUP:-60}
 echo "warming up for ${warmup}s and creating tokens for the reveal runs"
-measured=$duration
-duration=$(( warmup / 2 > 1 ? warmup / 2 : 1 ))
-CV_SAVE="$work/tokens" run_wrk 16 tokenize.lua /v1/tokens > "$work/warm.txt"
+CV_SAVE="$work/tokens" seconds=$(( warmup / 2 > 1 ? warmup / 2 : 1 )) run_wrk 16 tokenize.lua /v1/tokens > "$work/warm.txt"
 created_total=$(( created_total + $(awk '{print $6}' "$work/warm.txt") ))
 cat "$work"/tokens.* | shuf -n 5000 > "$work/tokens.txt"
 export CV_TOKENS="$work/tokens.txt"
-duration=$(( warmup / 4 > 1 ? warmup / 4 : 1 ))
-run_wrk 16 reveal.lua /v1/tokens/x/detokenize >/dev/null
-run_wrk 16 batch.lua /v1/detokenizations >/dev/null
-duration=$measured
+seconds=$(( warmup / 4 > 1 ? warmup / 4 : 1 )) run_wrk 16 reveal.lua /v1/tokens/x/detokenize >/dev/null
+seconds=$(( warmup / 4 > 1 ? warmup / 4 : 1 )) run_wrk 16 batch.lua /v1/detokenizations >/dev/null
 dk=$(psql_bench -c "SELECT min(id) FROM data_key")
 psql_bench <<SQL
 CREATE SEQUENCE bench_seq;

@@ -75,8 +75,9 @@ public class RequestAudit implements AuditContexts {
         String subject = Caller.subjectOf(id);
         String tenant = null;
         if (subject != null) {
-            if (id.getPrincipal() instanceof JsonWebToken jwt && TenantClaim.isValid(jwt.getClaim(TenantClaim.NAME))) {
-                tenant = jwt.getClaim(TenantClaim.NAME);
+            Object claim = id.getPrincipal() instanceof JsonWebToken jwt ? jwt.getClaim(TenantClaim.NAME) : null;
+            if (TenantClaim.isValid(claim)) {
+                tenant = (String) claim;
             }
         }
         if (subject == null) {

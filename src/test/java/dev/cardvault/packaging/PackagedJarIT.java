@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.cardvault.database.EmbeddedPostgresServer;
 import dev.cardvault.testsupport.Api;
 import dev.cardvault.testsupport.HttpApi;
+import dev.cardvault.testsupport.Metrics;
 import dev.cardvault.testsupport.ServiceProcesses;
 import dev.cardvault.testsupport.TestJwt;
 
@@ -213,12 +214,13 @@ class PackagedJarIT {
                 assertNotEquals(200, api.status("/v1/tokens/" + stray, agent));
                 // No one called GET /v1/audit/verify: the verdict comes from the scheduled verification.
                 long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
-                String metrics = "";
-                while (!metrics.contains("\ncardvault_audit_verify_valid 1.0") && System.nanoTime() < deadline) {
+                double valid = 0;
+                while (valid != 1.0 && System.nanoTime() < deadline) {
                     Thread.sleep(200);
-                    metrics = api.send("GET", "/q/metrics", null, null).body();
+                    valid = Metrics.orZero(Metrics.parse(api.send("GET", "/q/metrics", null, null).body()),
+                            "cardvault_audit_verify_valid", Map.of());
                 }
-                assertTrue(metrics.contains("\ncardvault_audit_verify_valid 1.0"), "the scheduled verification gave no verdict");
+                assertEquals(1.0, valid, "the scheduled verification gave no verdict");
             } finally {
                 p.destroy();
                 p.waitFor(60, TimeUnit.SECONDS);

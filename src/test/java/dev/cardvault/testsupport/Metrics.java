@@ -27,7 +27,11 @@ public final class Metrics {
 
     /** Every sample /q/metrics serves now; fails on a line that is not one. */
     public static List<Sample> scrape() {
-        String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return parse(given().get("/q/metrics").then().statusCode(200).extract().asString());
+    }
+
+    /** The samples of a Prometheus text exposition (any service's); fails on a line that is not one. */
+    public static List<Sample> parse(String text) {
         List<Sample> out = new ArrayList<>();
         for (String line : text.split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
