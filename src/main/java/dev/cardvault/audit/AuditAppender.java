@@ -18,6 +18,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.cardvault.crypto.Randomness;
+import dev.cardvault.database.Waiters;
 import dev.cardvault.logging.LogFields;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
@@ -384,12 +385,7 @@ public class AuditAppender {
 
     /** Resumes each waiting request on its own Vert.x context. */
     private static void complete(Pending p, Object result, Throwable failure) {
-        Runnable r = failure == null ? () -> p.done().complete(result) : () -> p.done().completeExceptionally(failure);
-        if (p.context() != null) {
-            p.context().runOnContext(v -> r.run());
-        } else {
-            r.run();
-        }
+        Waiters.complete(p.context(), p.done(), result, failure);
     }
 
     private static String newChainId() {

@@ -41,7 +41,7 @@ public class RevealService {
     Set<String> allowedPurposes;
 
     @Inject
-    TokenRepository repository;
+    TokenLookups lookups;
 
     @Inject
     DataKeys dataKeys;
@@ -124,7 +124,7 @@ public class RevealService {
             }
         }
         Uni<Map<String, TokenRow>> found = wellFormed.isEmpty() ? Uni.createFrom().item(Map.of())
-                : repository.findLive(who.tenant(), wellFormed.toArray(String[]::new));
+                : lookups.findLive(who.tenant(), wellFormed.toArray(String[]::new));
         return found.flatMap(rows -> {
             Map<String, Refusal> refused = new HashMap<>();
             Map<String, TokenRow> permitted = new HashMap<>();

@@ -178,13 +178,19 @@ public class TokenRepository {
                 .map(rows -> first(rows).map(TokenRow::view));
     }
 
-    /** Live tokens of the tenant among {@code tokens}, in one query, by token value. */
-    public Uni<Map<String, TokenRow>> findLive(String tenant, String[] tokens) {
-        return pool.preparedQuery("SELECT " + READ_COLUMNS + " FROM token WHERE tenant = $1 AND token = ANY($2) AND " + LIVE)
-                .execute(Tuple.of(tenant, tokens, clock.offsetNow()))
+    /**
+     * Live tokens among the pairs ({@code tenants[i]}, {@code tokens[i]}), in one query: a token is
+     * found only for the tenant it is paired with. Lookups of concurrent requests go through
+     * {@link TokenLookups}, which makes one such query of them.
+     */
+    Uni<List<TokenRow>> findLive(String[] tenants, String[] tokens) {
+        // token = ANY uses the primary key; the pair filter keeps every token to its own tenant.
+        return pool.preparedQuery("SELECT " + READ_COLUMNS + " FROM token WHERE token = ANY($2) AND " + LIVE
+                + " AND (tenant, token) IN (SELECT * FROM unnest($1::text[], $2::text[]))")
+                .execute(Tuple.of(tenants, tokens, clock.offsetNow()))
                 .map(rows -> {
-                    Map<String, TokenRow> out = new HashMap<>();
-                    rows.forEach(r -> out.put(r.getString("token"), fromRow(r)));
+                    List<TokenRow> out = new ArrayList<>(rows.size());
+                    rows.forEach(r -> out.add(fromRow(r)));
                     return out;
                 });
     }

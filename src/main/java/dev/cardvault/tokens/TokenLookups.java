@@ -1,0 +1,109 @@
+package dev.cardvault.tokens;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.cardvault.database.Waiters;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/**
+ * The reveal lookups of concurrent requests, one statement at a time: a lookup made while none is
+ * in flight goes out at once; the ones made meanwhile wait for it and go out together in the next
+ * statement. Under load the database sees one query for many reveals instead of one each, and an
+ * idle vault adds no wait. Each pair is matched on tenant and token, in the query and again here.
+ */
+@ApplicationScoped
+public class TokenLookups {
+
+    /** Tokens per statement, roughly: requests are taken whole, and one holds at most 100. */
+    static final int MAX_TOKENS = 1000;
+
+    @Inject
+    TokenRepository repository;
+
+    private record Lookup(String tenant, String[] tokens, CompletableFuture<Map<String, TokenRow>> done, Context context) {
+    }
+
+    private final ConcurrentLinkedQueue<Lookup> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean inFlight = new AtomicBoolean();
+    private final AtomicLong statements = new AtomicLong();
+
+    /** Live tokens of the tenant among {@code tokens}, by token value; made when subscribed to. */
+    public Uni<Map<String, TokenRow>> findLive(String tenant, String[] tokens) {
+        return Uni.createFrom().deferred(() -> {
+            Lookup lookup = new Lookup(tenant, tokens, new CompletableFuture<>(), Vertx.currentContext());
+            queue.add(lookup);
+            send();
+            return Uni.createFrom().completionStage(lookup.done());
+        });
+    }
+
+    /** Statements sent so far (tests). */
+    long statements() {
+        return statements.get();
+    }
+
+    private void send() {
+        if (!inFlight.compareAndSet(false, true)) {
+            return; // the statement in flight sends what is queued when it completes
+        }
+        List<Lookup> batch = new ArrayList<>();
+        List<String> tenants = new ArrayList<>();
+        List<String> tokens = new ArrayList<>();
+        Lookup next;
+        while (tokens.size() < MAX_TOKENS && (next = queue.poll()) != null) {
+            batch.add(next);
+            for (String t : next.tokens()) {
+                tenants.add(next.tenant());
+                tokens.add(t);
+            }
+        }
+        if (batch.isEmpty()) {
+            release();
+            return;
+        }
+        statements.incrementAndGet();
+        Uni<List<TokenRow>> query;
+        try {
+            query = repository.findLive(tenants.toArray(String[]::new), tokens.toArray(String[]::new));
+        } catch (RuntimeException e) {
+            query = Uni.createFrom().failure(e);
+        }
+        query.subscribe().with(rows -> {
+            release();
+            Map<String, TokenRow> byToken = new HashMap<>();
+            rows.forEach(r -> byToken.put(r.token(), r)); // the token is the primary key: one row each
+            for (Lookup l : batch) {
+                Map<String, TokenRow> found = new HashMap<>();
+                for (String t : l.tokens()) {
+                    TokenRow row = byToken.get(t);
+                    if (row != null && row.tenant().equals(l.tenant())) {
+                        found.put(t, row);
+                    }
+                }
+                Waiters.complete(l.context(), l.done(), found, null);
+            }
+        }, failure -> {
+            release();
+            batch.forEach(l -> Waiters.complete(l.context(), l.done(), null, failure));
+        });
+    }
+
+    private void release() {
+        inFlight.set(false);
+        if (!queue.isEmpty()) {
+            send();
+        }
+    }
+}
