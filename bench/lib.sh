@@ -58,6 +58,31 @@ pg_ticks() {
   for c in $(pgrep -P "$pm"); do t=$(( t + $(proc_ticks "$c") )); done
   echo "$t"
 }
+# The JIT compiler threads' CPU (C1 and C2) of a JVM, in clock ticks.
+jit_ticks() {
+  local t=0 d
+  for d in /proc/"$1"/task/*; do
+    case "$(cat "$d/comm" 2>/dev/null)" in C1\ *|C2\ *) t=$(( t + $(awk '{print $14 + $15}' "$d/stat" 2>/dev/null || echo 0) )) ;; esac
+  done
+  echo "$t"
+}
+# warm_up MIN MAX ROUND: runs the function ROUND (some seconds of load) again and again, until at
+# least MIN seconds have passed and the JIT compiler took under 2 % of the service's CPU during the
+# last round (measuring earlier counts compilation as the request's cost), or MAX seconds have
+# passed. Sets warmed_s and jit_pct (the compiler's share in the last round).
+warm_up() {
+  local min=$1 max=$2 round=$3 start=$SECONDS s0 j0 s1 j1
+  while :; do
+    s0=$(proc_ticks "$svc"); j0=$(jit_ticks "$svc")
+    "$round"
+    s1=$(proc_ticks "$svc"); j1=$(jit_ticks "$svc")
+    jit_pct=$(( s1 > s0 ? (j1 - j0) * 100 / (s1 - s0) : 0 ))
+    warmed_s=$(( SECONDS - start ))
+    if { [ "$warmed_s" -ge "$min" ] && [ "$jit_pct" -lt 2 ]; } || [ "$warmed_s" -ge "$max" ]; then
+      return
+    fi
+  done
+}
 # µs of CPU per operation: ticks and operations → "12.3"
 us_per_op() { awk -v t="$1" -v n="$2" -v hz="$clk_tck" 'BEGIN { if (n > 0) printf "%.0f", t * 1000000 / hz / n; else printf "n/a" }'; }
 

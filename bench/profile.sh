@@ -2,7 +2,8 @@
 # One endpoint under 32 connections, its CPU per request, and optionally where that CPU goes.
 #
 #   bench/profile.sh [tokenize|reveal|batch] [POSTGRES_URL]    default tokenize, postgresql://postgres@127.0.0.1:5432
-#   PROFILE_WARMUP=60 (seconds of load first)  PROFILE_SECONDS=15 (measured)  PROFILE_EVENT=cpu (empty: no profile)
+#   PROFILE_WARMUP=60 (at least this much load first, then until the JIT compiler is quiet; at most
+#   PROFILE_WARMUP_MAX=300)  PROFILE_SECONDS=15 (measured)  PROFILE_EVENT=cpu (empty: no profile)
 #
 # Creates a fresh database (dropped at the end), starts the packaged service on it with the dev
 # keys, warms the endpoint up, then measures it with wrk: requests/s, latency, and the JVM's user
@@ -50,8 +51,10 @@ if [ "$endpoint" != tokenize ]; then
   cat "$work"/tokens.* | shuf -n 5000 > "$work/tokens.txt"
   export CV_TOKENS="$work/tokens.txt"
 fi
-echo "warming up $endpoint for ${warmup}s"
-load "$warmup" >/dev/null
+echo "warming up $endpoint (at least ${warmup}s, until the JIT compiler is quiet)"
+warm_round() { load 10 >/dev/null; }
+warm_up "$warmup" "${PROFILE_WARMUP_MAX:-300}" warm_round
+echo "warm after ${warmed_s}s (JIT compiler ${jit_pct} % of the service's CPU in the last round)"
 
 # jcmd splits its arguments at commas: the agent's options go in inner quotes.
 agent() { jcmd "$svc" JVMTI.agent_load "$lib" "\"$1\"" >/dev/null; }

@@ -3,8 +3,9 @@
 #
 #   bench/run.sh [POSTGRES_URL]        default postgresql://postgres@127.0.0.1:5432
 #   BENCH_DURATION=10 (seconds per measurement)  BENCH_CONNECTIONS="1 8 32 64"
-#   BENCH_WARMUP=60 (seconds of load before the first measurement: the JIT compiler takes that long
-#   to settle on 2 cores shared with the database and wrk; with 10 s it still used a tenth of the CPU)
+#   BENCH_WARMUP=60 BENCH_WARMUP_MAX=300 (load before the first measurement: at least the first,
+#   then until the JIT compiler used under 2 % of the service's CPU for a round, at most the second;
+#   on 2 cores shared with the database and wrk that took 90 to 120 s)
 #
 # Creates a fresh database (and drops it at the end), starts the packaged service on it with the
 # dev keys (explicitly: QUARKUS_PROFILE=dev), and measures at each connection count:
@@ -83,13 +84,20 @@ run_pgbench() { # conns script [defines...]
 }
 
 warmup=${BENCH_WARMUP:-60}
-echo "warming up for ${warmup}s and creating tokens for the reveal runs"
-CV_SAVE="$work/tokens" seconds=$(( warmup / 2 > 1 ? warmup / 2 : 1 )) run_wrk 16 tokenize.lua /v1/tokens > "$work/warm.txt"
-created_total=$(( created_total + $(awk '{print $6}' "$work/warm.txt") ))
+warmup_max=${BENCH_WARMUP_MAX:-300}
+echo "warming up (at least ${warmup}s, until the JIT compiler is quiet) and creating tokens for the reveal runs"
+CV_SAVE="$work/tokens" seconds=10 run_wrk 16 tokenize.lua /v1/tokens > "$work/warm.txt"
 cat "$work"/tokens.* | shuf -n 5000 > "$work/tokens.txt"
 export CV_TOKENS="$work/tokens.txt"
-seconds=$(( warmup / 4 > 1 ? warmup / 4 : 1 )) run_wrk 16 reveal.lua /v1/tokens/x/detokenize >/dev/null
-seconds=$(( warmup / 4 > 1 ? warmup / 4 : 1 )) run_wrk 16 batch.lua /v1/detokenizations >/dev/null
+warm_round() { # every measured path, in the measurement's proportions
+  seconds=6 run_wrk 16 tokenize.lua /v1/tokens >> "$work/warm.txt"
+  seconds=3 run_wrk 16 reveal.lua /v1/tokens/x/detokenize >/dev/null
+  seconds=3 run_wrk 16 batch.lua /v1/detokenizations >/dev/null
+}
+warm_up "$warmup" "$warmup_max" warm_round
+warmed_s=$(( warmed_s + 10 ))
+created_total=$(( created_total + $(awk '{n += $6} END {print n}' "$work/warm.txt") ))
+echo "warm after ${warmed_s}s (JIT compiler ${jit_pct} % of the service's CPU in the last round)"
 dk=$(psql_bench -c "SELECT min(id) FROM data_key")
 psql_bench <<SQL
 CREATE SEQUENCE bench_seq;
@@ -126,7 +134,9 @@ for c in $conns; do
   sb=$(run_wrk "$c" batch.lua /v1/detokenizations)
   rows+=("$c|$li|$lr|$lip|$lrp|$st|$sr|$sb")
 done
-in_flight_max=16
+# What any request costs: no authentication, no database, no body.
+floor=$(run_wrk 32 health.lua /q/health/live)
+in_flight_max=$(( 16 * $(wc -l < "$work/warm.txt") ))
 for c in $conns; do in_flight_max=$(( in_flight_max + c )); done
 sleep 1
 stored=$(psql_bench -c "SELECT count(*) FROM token WHERE tenant = 'bench' AND token NOT LIKE 'pgb%'")
@@ -140,7 +150,9 @@ report="$here/results/$stamp.md"
   echo "# CardVault benchmark $stamp"
   echo
   echo "Machine: $cpu, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; PostgreSQL $pgver at $host:$pgport (durable: fsync=$(psql_super -d postgres -c 'SHOW fsync'), synchronous_commit=$(psql_super -d postgres -c 'SHOW synchronous_commit')); $jdk"
-  echo "Each figure: ${duration}s after ${warmup}s of warm-up load; service and database share the machine. Start-up to ready (external DB): ${startup_ms} ms. RSS under 32-connection tokenize load: $(( ${rss_kb:-0} / 1024 )) MiB."
+  echo "Each figure: ${duration}s after ${warmed_s}s of warm-up load (until the JIT compiler used ${jit_pct} % of the service's CPU in a round); service and database share the machine. Start-up to ready (external DB): ${startup_ms} ms. RSS under 32-connection tokenize load: $(( ${rss_kb:-0} / 1024 )) MiB."
+  read -r flr _ _ _ _ _ flsvc _ <<<"$floor"
+  printf "The floor, GET /q/health/live at 32 connections (no authentication, database or body): %.0f rps, %s µs of service CPU per request.\n" "$flr" "$flsvc"
   echo
   echo "Limits are durable pgbench runs on the same database: *cheapest* = a token-shaped (or audit-shaped) table with only"
   echo "a primary key; *own schema* = the service's tables with their indexes, constraints and triggers. CPU µs are per"
@@ -174,7 +186,7 @@ report="$here/results/$stamp.md"
       "$(ratio "$srsvc" "$srpg")" "$sbr" "$pans" "$sbp50" "$sbp99" "$sbn" "$ratio_b"
   done
   echo
-  echo "Stored tokens: $stored; successful tokenizations counted by wrk: $created_total. wrk does not count requests still in flight when it stops, so stored may exceed counted by at most the sum of the connection counts of the tokenize runs ($in_flight_max)."
+  echo "Stored tokens: $stored; successful tokenizations counted by wrk: $created_total. wrk does not count requests still in flight when it stops, so stored may exceed counted by at most the sum of the connection counts of the tokenize runs, warm-up included ($in_flight_max)."
 } > "$report"
 cat "$report"
 echo "written to $report"
