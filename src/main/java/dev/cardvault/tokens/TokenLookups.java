@@ -1,5 +1,6 @@
 package dev.cardvault.tokens;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
 import dev.cardvault.database.Waiters;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
@@ -22,6 +25,10 @@ import io.vertx.core.Vertx;
  * in flight goes out at once; the ones made meanwhile wait for it and go out together in the next
  * statement. Under load the database sees one query for many reveals instead of one each, and an
  * idle vault adds no wait. Each pair is matched on tenant and token, in the query and again here.
+ *
+ * <p>A statement that has not answered within the request timeout fails its lookups and frees the
+ * lane: their requests have been answered 503 by then, and one lost connection must not hold every
+ * later reveal (its late answer is dropped).
  */
 @ApplicationScoped
 public class TokenLookups {
@@ -31,6 +38,9 @@ public class TokenLookups {
 
     @Inject
     TokenRepository repository;
+
+    @ConfigProperty(name = "cardvault.http.request-timeout", defaultValue = "10s")
+    Duration timeout;
 
     private record Lookup(String tenant, String[] tokens, CompletableFuture<Map<String, TokenRow>> done, Context context) {
     }
@@ -47,6 +57,13 @@ public class TokenLookups {
             send();
             return Uni.createFrom().completionStage(lookup.done());
         });
+    }
+
+    /** Test seam: how long a statement may take before its lookups fail; returns the previous value. */
+    Duration useTimeout(Duration t) {
+        Duration before = timeout;
+        timeout = t;
+        return before;
     }
 
     /** Statements sent so far (tests). */
@@ -79,6 +96,9 @@ public class TokenLookups {
             query = repository.findLive(tenants.toArray(String[]::new), tokens.toArray(String[]::new));
         } catch (RuntimeException e) {
             query = Uni.createFrom().failure(e);
+        }
+        if (!timeout.isZero() && !timeout.isNegative()) { // zero turns the request timeout off, and this with it
+            query = query.ifNoItem().after(timeout).fail();
         }
         query.subscribe().with(rows -> {
             release();

@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
@@ -17,6 +20,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import dev.cardvault.testsupport.Api;
+import dev.cardvault.testsupport.Db;
 import dev.cardvault.testsupport.TestCards;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -56,9 +60,34 @@ class TokenLookupsTest {
         String token = Api.tokenized("lookup-c", Api.card(TestCards.randomVisa()));
         // PostgreSQL refuses a NUL character in text: the statement fails.
         var failed = lookups.findLive("lookup-c", new String[] { "tok_\u0000" }).subscribeAsCompletionStage();
-        assertThrows(Exception.class, () -> failed.get(10, TimeUnit.SECONDS));
+        assertThrows(ExecutionException.class, () -> failed.get(10, TimeUnit.SECONDS));
 
         Map<String, TokenRow> found = lookups.findLive("lookup-c", new String[] { token }).await().atMost(Duration.ofSeconds(10));
+
+        assertEquals(Set.of(token), found.keySet());
+    }
+
+    @Test
+    void aStatementThatDoesNotAnswer_failsAtTheTimeout_andFreesTheLaneForLaterLookups() throws Exception {
+        String token = Api.tokenized("lookup-d", Api.card(TestCards.randomVisa()));
+        Duration configured = lookups.useTimeout(Duration.ofMillis(300));
+        try (Connection c = Db.connect()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("LOCK TABLE token IN ACCESS EXCLUSIVE MODE"); // every lookup now waits for this transaction
+            }
+            var stuck = lookups.findLive("lookup-d", new String[] { token }).subscribeAsCompletionStage();
+            var queued = lookups.findLive("lookup-d", new String[] { token }).subscribeAsCompletionStage();
+
+            // Completed with a failure, not still waiting when get gives up (that would be a TimeoutException).
+            assertThrows(ExecutionException.class, () -> stuck.get(5, TimeUnit.SECONDS), "the stuck statement fails at its timeout");
+            assertThrows(ExecutionException.class, () -> queued.get(5, TimeUnit.SECONDS), "the lookup behind it is sent, and fails the same way");
+            c.rollback();
+        } finally {
+            lookups.useTimeout(configured);
+        }
+
+        Map<String, TokenRow> found = lookups.findLive("lookup-d", new String[] { token }).await().atMost(Duration.ofSeconds(10));
 
         assertEquals(Set.of(token), found.keySet());
     }
