@@ -49,8 +49,7 @@ load() { # script path label
   echo "| $3 | $c | $rps | $non2xx | $cores |"
 }
 CV_SAVE="$work/tokens" load tokenize.lua /v1/tokens "tokenize" > "$work/rows"
-cat "$work"/tokens.* | shuf -n 5000 > "$work/tokens.txt"
-export CV_TOKENS="$work/tokens.txt"
+use_saved_tokens
 load reveal.lua /v1/tokens/x/detokenize "single reveal" >> "$work/rows"
 load batch.lua /v1/detokenizations "batch reveal (100)" >> "$work/rows"
 peak=$(rss_kib VmHWM)

@@ -1,4 +1,4 @@
-# Shared by bench/run.sh and bench/container-size.sh (sourced, not run): a fresh database on the
+# Shared by bench/run.sh, bench/profile.sh and bench/container-size.sh (sourced, not run): a fresh database on the
 # PostgreSQL at $pg_url, dropped on exit, and the packaged service started on it with the dev keys.
 # Expects: root, work (a temporary directory, removed on exit), pg_url, db, port.
 
@@ -57,6 +57,12 @@ pg_ticks() {
   t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
   for c in $(pgrep -P "$pm"); do t=$(( t + $(proc_ticks "$c") )); done
   echo "$t"
+}
+# After a tokenize run with CV_SAVE="$work/tokens": 5,000 of the tokens it created, for the
+# reveal scripts (CV_TOKENS).
+use_saved_tokens() {
+  cat "$work"/tokens.* | shuf -n 5000 > "$work/tokens.txt"
+  export CV_TOKENS="$work/tokens.txt"
 }
 # The JIT compiler threads' CPU (C1 and C2) of a JVM, in clock ticks.
 jit_ticks() {

@@ -48,8 +48,7 @@ CV_TOKEN=$("$root/keys-dev/mint-jwt.sh" --sub bench-agent --groups tokenizer,det
 load() { wrk -t2 -c32 -d"$1s" --timeout 10s --latency -s "$here/lua/$script" "http://localhost:$port$path"; }
 if [ "$endpoint" != tokenize ]; then
   CV_SAVE="$work/tokens" wrk -t2 -c32 -d10s -s "$here/lua/tokenize.lua" "http://localhost:$port/v1/tokens" >/dev/null
-  cat "$work"/tokens.* | shuf -n 5000 > "$work/tokens.txt"
-  export CV_TOKENS="$work/tokens.txt"
+  use_saved_tokens
 fi
 echo "warming up $endpoint (at least ${warmup}s, until the JIT compiler is quiet)"
 warm_round() { load 10 >/dev/null; }

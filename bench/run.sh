@@ -87,15 +87,14 @@ warmup=${BENCH_WARMUP:-60}
 warmup_max=${BENCH_WARMUP_MAX:-300}
 echo "warming up (at least ${warmup}s, until the JIT compiler is quiet) and creating tokens for the reveal runs"
 CV_SAVE="$work/tokens" seconds=10 run_wrk 16 tokenize.lua /v1/tokens > "$work/warm.txt"
-cat "$work"/tokens.* | shuf -n 5000 > "$work/tokens.txt"
-export CV_TOKENS="$work/tokens.txt"
+use_saved_tokens
 warm_round() { # every measured path, in the measurement's proportions
   seconds=6 run_wrk 16 tokenize.lua /v1/tokens >> "$work/warm.txt"
   seconds=3 run_wrk 16 reveal.lua /v1/tokens/x/detokenize >/dev/null
   seconds=3 run_wrk 16 batch.lua /v1/detokenizations >/dev/null
 }
 warm_up "$warmup" "$warmup_max" warm_round
-warmed_s=$(( warmed_s + 10 ))
+warmed_s=$(( warmed_s + 10 )) # the token-saving run is load too
 created_total=$(( created_total + $(awk '{n += $6} END {print n}' "$work/warm.txt") ))
 echo "warm after ${warmed_s}s (JIT compiler ${jit_pct} % of the service's CPU in the last round)"
 dk=$(psql_bench -c "SELECT min(id) FROM data_key")
@@ -150,7 +149,7 @@ report="$here/results/$stamp.md"
   echo "# CardVault benchmark $stamp"
   echo
   echo "Machine: $cpu, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; PostgreSQL $pgver at $host:$pgport (durable: fsync=$(psql_super -d postgres -c 'SHOW fsync'), synchronous_commit=$(psql_super -d postgres -c 'SHOW synchronous_commit')); $jdk"
-  echo "Each figure: ${duration}s after ${warmed_s}s of warm-up load (until the JIT compiler used ${jit_pct} % of the service's CPU in a round); service and database share the machine. Start-up to ready (external DB): ${startup_ms} ms. RSS under 32-connection tokenize load: $(( ${rss_kb:-0} / 1024 )) MiB."
+  echo "Each figure: ${duration}s after ${warmed_s}s of warm-up load (the JIT compiler used ${jit_pct} % of the service's CPU in its last round); service and database share the machine. Start-up to ready (external DB): ${startup_ms} ms. RSS under 32-connection tokenize load: $(( ${rss_kb:-0} / 1024 )) MiB."
   read -r flr _ _ _ _ _ flsvc _ <<<"$floor"
   printf "The floor, GET /q/health/live at 32 connections (no authentication, database or body): %.0f rps, %s µs of service CPU per request.\n" "$flr" "$flsvc"
   echo
