@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One endpoint under 32 connections, its CPU per request, and optionally where that CPU goes.
 #
-#   bench/profile.sh [tokenize|reveal|batch] [POSTGRES_URL]    default tokenize, postgresql://postgres@127.0.0.1:5432
+#   bench/profile.sh [tokenize|reveal|batch|health] [POSTGRES_URL]    default tokenize, postgresql://postgres@127.0.0.1:5432
+#   (health: GET /q/health/live, the floor every request pays before any vault code)
 #   PROFILE_WARMUP=60 (at least this much load first, then until the JIT compiler is quiet; at most
 #   PROFILE_WARMUP_MAX=300)  PROFILE_SECONDS=15 (measured)  PROFILE_EVENT=cpu (empty: no profile)
 #
@@ -27,7 +28,8 @@ case "$endpoint" in
   tokenize) script=tokenize.lua; path=/v1/tokens ;;
   reveal) script=reveal.lua; path=/v1/tokens/x/detokenize ;;
   batch) script=batch.lua; path=/v1/detokenizations ;;
-  *) echo "endpoint: tokenize, reveal or batch" >&2; exit 2 ;;
+  health) script=health.lua; path=/q/health/live ;;
+  *) echo "endpoint: tokenize, reveal, batch or health" >&2; exit 2 ;;
 esac
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -q wrk >/dev/null; }
 
@@ -46,7 +48,7 @@ postmaster=$(pg_postmaster)
 export CV_TOKEN
 CV_TOKEN=$("$root/keys-dev/mint-jwt.sh" --sub bench-agent --groups tokenizer,detokenizer --tenant bench --ttl 86400)
 load() { wrk -t2 -c32 -d"$1s" --timeout 10s --latency -s "$here/lua/$script" "http://localhost:$port$path"; }
-if [ "$endpoint" != tokenize ]; then
+if [ "$endpoint" = reveal ] || [ "$endpoint" = batch ]; then
   CV_SAVE="$work/tokens" wrk -t2 -c32 -d10s -s "$here/lua/tokenize.lua" "http://localhost:$port/v1/tokens" >/dev/null
   use_saved_tokens
 fi

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,11 +19,13 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.cardvault.crypto.Randomness;
+import dev.cardvault.database.DatabaseFailures;
 import dev.cardvault.database.Waiters;
 import dev.cardvault.logging.LogFields;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.smallrye.mutiny.CompositeException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -90,6 +93,7 @@ public class AuditAppender {
     private volatile boolean healthy = true;
     private volatile boolean healRequested;
     private volatile boolean loseNextAcknowledgement;
+    private final AtomicLong writtenAgainStepwise = new AtomicLong();
 
     /**
      * Rows written in the same transaction as their audit events (one commit for both): a
@@ -98,6 +102,21 @@ public class AuditAppender {
     public interface Companion<T> {
         /** @return per row, whether it was written; an event whose row was not written is dropped */
         Uni<boolean[]> write(SqlClient tx, List<T> rows);
+
+        /**
+         * Writes every row or fails with a unique violation (SQLSTATE 23505) when one is taken: a
+         * batch whose rows all offer this goes out in one round trip, its events computed before
+         * the rows are written. After such a failure the batch is written again with
+         * {@link #write}. Optional ({@link #writesAll}).
+         */
+        default Uni<Void> writeAll(SqlClient tx, List<T> rows) {
+            throw new UnsupportedOperationException("not offered");
+        }
+
+        /** Whether {@link #writeAll} is offered. */
+        default boolean writesAll() {
+            return false;
+        }
 
         /** The event as recorded once its row is written (e.g. with the token the row ended up with). */
         default AuditEvent eventFor(T row, AuditEvent event) {
@@ -114,6 +133,15 @@ public class AuditAppender {
         }
     }
 
+    /** A companion's row value is taken: the transaction rolled back, nothing was written. */
+    private static final class ValueTaken extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ValueTaken(Throwable cause) {
+            super(null, cause, false, false);
+        }
+    }
+
     /** A failure of an atomic change itself (not of the trail): the transaction is rolled back, the chain is fine. */
     private static final class ChangeRefused extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -123,7 +151,7 @@ public class AuditAppender {
         }
     }
 
-    private record Written(String chain, long lastSeq, String lastHash, Object[] results) {
+    private record Written(String chain, long lastSeq, String lastHash, Object[] results, AuditRepository.Batch events) {
     }
 
     /** This instance's current chain id (null before its first event). */
@@ -190,6 +218,11 @@ public class AuditAppender {
         needsNewChain = true;
     }
 
+    /** Test seam: batches sent at once that had a taken value and were written again stepwise. */
+    long writtenAgainStepwise() {
+        return writtenAgainStepwise.get();
+    }
+
     /** Test seam: the next successful commit is reported as failed, as when its acknowledgement is lost. */
     void loseNextAcknowledgement() {
         loseNextAcknowledgement = true;
@@ -235,25 +268,13 @@ public class AuditAppender {
         // One span per batch, a child of whichever request started the flush; never an event's content.
         Span span = tracer.spanBuilder("audit.flush").setAttribute("cardvault.audit.batch.size", n)
                 .setAttribute("cardvault.audit.new_chain", startChain).startSpan();
-        repository.inTransaction(tx -> (startChain ? chainStarted(tx) : Uni.createFrom().<AuditEvent> nullItem())
-                .flatMap(opening -> changes(tx, batch).flatMap(changed -> {
-                    List<AuditEvent> events = new ArrayList<>(n + 1);
-                    List<Instant> times = new ArrayList<>(n + 1);
-                    if (opening != null) {
-                        events.add(opening);
-                        times.add(now());
-                    }
-                    for (int i = 0; i < n; i++) {
-                        for (AuditEvent e : changed.events().get(i)) {
-                            events.add(e);
-                            times.add(batch.get(i).at());
-                        }
-                    }
-                    AuditRepository.Batch b = chainBatch(chainId, events, times, startSeq, startHash);
-                    Written w = new Written(chainId, startSeq + events.size(),
-                            events.isEmpty() ? startHash : b.hash()[events.size() - 1], changed.results());
-                    return events.isEmpty() ? Uni.createFrom().item(w) : repository.insert(tx, b).replaceWith(w);
-                })))
+        Uni<Written> written = atOnce(startChain, batch)
+                ? atOnce(batch, chainId, startSeq, startHash).onFailure(AuditAppender::valueTaken).recoverWithUni(() -> {
+                    writtenAgainStepwise.incrementAndGet();
+                    return stepwise(startChain, batch, chainId, startSeq, startHash);
+                })
+                : stepwise(startChain, batch, chainId, startSeq, startHash);
+        written
                 .subscribe().with(w -> {
                     span.setAttribute("cardvault.audit.events", w.lastSeq() - startSeq);
                     if (loseNextAcknowledgement) {
@@ -284,6 +305,78 @@ public class AuditAppender {
                     }
                     failed(batch, failure, span);
                 });
+    }
+
+    /** Every entry an event (no atomic change), every row all-or-nothing, and no chain to open. */
+    private static boolean atOnce(boolean startChain, List<Pending> batch) {
+        for (Pending p : batch) {
+            if (p.exclusive() || (p.companion() != null && !p.companion().writesAll())) {
+                return false;
+            }
+        }
+        return !startChain;
+    }
+
+    /**
+     * The whole batch in one round trip: BEGIN, each companion's rows, the events (hashed as if
+     * every row is written) and COMMIT all go out before any answer. A taken value fails its
+     * statement, PostgreSQL rolls the transaction back, and the batch is written stepwise.
+     */
+    private Uni<Written> atOnce(List<Pending> batch, String chainId, long startSeq, String startHash) {
+        int n = batch.size();
+        List<AuditEvent> events = new ArrayList<>(n);
+        List<Instant> times = new ArrayList<>(n);
+        Object[] results = new Object[n];
+        Map<Companion<Object>, List<Object>> rows = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            Pending p = batch.get(i);
+            events.add(p.companion() == null ? p.event() : p.companion().eventFor(p.row(), p.event()));
+            times.add(p.at());
+            results[i] = Boolean.TRUE;
+            if (p.companion() != null) {
+                rows.computeIfAbsent(p.companion(), c -> new ArrayList<>()).add(p.row());
+            }
+        }
+        AuditRepository.Batch b = chainBatch(chainId, events, times, startSeq, startHash);
+        Written w = new Written(chainId, startSeq + n, b.hash()[n - 1], results, b);
+        return repository.inPipelinedTransaction(tx -> Uni.createFrom().nullItem(), (tx, none) -> {
+            List<Uni<Void>> statements = new ArrayList<>(rows.size() + 1);
+            rows.forEach((companion, r) -> statements.add(companion.writeAll(tx, r)
+                    .onFailure(DatabaseFailures::uniqueViolation).transform(ValueTaken::new)));
+            statements.add(repository.insert(tx, b));
+            return Uni.combine().all().unis(statements).collectFailures().discardItems().replaceWith(w);
+        });
+    }
+
+    /** A row's value was taken (alone, or with the failures it caused behind it in the pipeline). */
+    private static boolean valueTaken(Throwable failure) {
+        return failure instanceof ValueTaken
+                || failure instanceof CompositeException c && c.getCauses().stream().anyMatch(AuditAppender::valueTaken);
+    }
+
+    /** Opens the chain if needed, writes the rows (learning which were written), then their events. */
+    private Uni<Written> stepwise(boolean startChain, List<Pending> batch, String chainId, long startSeq, String startHash) {
+        int n = batch.size();
+        return repository.inPipelinedTransaction(tx -> (startChain ? chainStarted(tx) : Uni.createFrom().<AuditEvent> nullItem())
+                .flatMap(opening -> changes(tx, batch).map(changed -> {
+                    List<AuditEvent> events = new ArrayList<>(n + 1);
+                    List<Instant> times = new ArrayList<>(n + 1);
+                    if (opening != null) {
+                        events.add(opening);
+                        times.add(now());
+                    }
+                    for (int i = 0; i < n; i++) {
+                        for (AuditEvent e : changed.events().get(i)) {
+                            events.add(e);
+                            times.add(batch.get(i).at());
+                        }
+                    }
+                    AuditRepository.Batch b = events.isEmpty() ? null : chainBatch(chainId, events, times, startSeq, startHash);
+                    return new Written(chainId, startSeq + events.size(), b == null ? startHash : b.hash()[events.size() - 1],
+                            changed.results(), b);
+                })),
+                // the batch's one INSERT goes out together with COMMIT
+                (tx, w) -> w.events() == null ? Uni.createFrom().item(w) : repository.insert(tx, w.events()).replaceWith(w));
     }
 
     private void failed(List<Pending> batch, Throwable failure, Span span) {

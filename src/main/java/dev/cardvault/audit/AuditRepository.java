@@ -6,11 +6,13 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.cardvault.database.PipelinedTransaction;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -89,6 +91,11 @@ public class AuditRepository {
 
     <T> Uni<T> inTransaction(Function<SqlConnection, Uni<T>> work) {
         return pool.withTransaction(work);
+    }
+
+    /** A transaction whose BEGIN goes out with {@code first}'s first statement and COMMIT with {@code last}'s statements. */
+    <A, T> Uni<T> inPipelinedTransaction(Function<SqlConnection, Uni<A>> first, BiFunction<SqlConnection, A, Uni<T>> last) {
+        return PipelinedTransaction.run(pool, first, last);
     }
 
     /** An event held while the service was sealed, with the time it happened. */

@@ -48,6 +48,8 @@ public class TokenRepository {
     /** Many rows in one statement: one array parameter per column, unnested into rows. */
     private static final String INSERT_UNNEST = insertSql(false);
     private static final String INSERT_IMPORTED = insertSql(true);
+    /** Every row or none: a taken token value fails the statement (and its transaction). */
+    private static final String INSERT_ALL = INSERT_UNNEST.substring(0, INSERT_UNNEST.indexOf(" ON CONFLICT"));
 
     @Inject
     Pool pool;
@@ -64,6 +66,14 @@ public class TokenRepository {
      */
     public Uni<boolean[]> insertMany(SqlClient tx, List<TokenRow> rows) {
         return insertDistinct(tx, rows, null, null);
+    }
+
+    /**
+     * Every row, in one statement that fails with a unique violation (SQLSTATE 23505) when any
+     * row's token value is taken, so that it can be sent without waiting for its answer.
+     */
+    public Uni<Void> insertAll(SqlClient tx, List<TokenRow> rows) {
+        return tx.preparedQuery(INSERT_ALL).execute(Tuple.from(columnArrays(rows, 0))).replaceWithVoid();
     }
 
     /**

@@ -58,7 +58,22 @@ public class TokenService {
 
     /** Writes new token rows inside the audit batch transaction. */
     private final dev.cardvault.audit.AuditAppender.Companion<TokenRow> newTokens =
-            (tx, rows) -> repository.insertMany(tx, rows);
+            new dev.cardvault.audit.AuditAppender.Companion<>() {
+                @Override
+                public Uni<boolean[]> write(io.vertx.mutiny.sqlclient.SqlClient tx, java.util.List<TokenRow> rows) {
+                    return repository.insertMany(tx, rows);
+                }
+
+                @Override
+                public Uni<Void> writeAll(io.vertx.mutiny.sqlclient.SqlClient tx, java.util.List<TokenRow> rows) {
+                    return repository.insertAll(tx, rows);
+                }
+
+                @Override
+                public boolean writesAll() {
+                    return true;
+                }
+            };
 
     /**
      * Stores the card and answers only after the TOKEN_CREATED event is durable. The token row and

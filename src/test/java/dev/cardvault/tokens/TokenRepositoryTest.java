@@ -82,4 +82,21 @@ class TokenRepositoryTest {
 
         assertArrayEquals(new boolean[] { false }, written);
     }
+
+    @Test
+    void insertAll_aTakenValue_failsTheWholeStatement_andWritesNoRow() {
+        Pan pan = Pan.parse(TestCards.randomVisa());
+        String taken = TokenGenerator.generate(TokenFormat.LAST4, pan);
+        TokenRow existing = row(taken, "all-a", pan.digits());
+        pool.withTransaction(tx -> repository.insertMany(tx, List.of(existing))).await().atMost(Duration.ofSeconds(10));
+        String fresh = TokenGenerator.generate(TokenFormat.LAST4, Pan.parse(TestCards.randomVisa()));
+        List<TokenRow> rows = List.of(row(fresh, "all-b", TestCards.randomVisa()), row(taken, "all-b", TestCards.randomVisa()));
+
+        io.vertx.pgclient.PgException failure = org.junit.jupiter.api.Assertions.assertThrows(io.vertx.pgclient.PgException.class,
+                () -> pool.withTransaction(tx -> repository.insertAll(tx, rows)).await().atMost(Duration.ofSeconds(10)));
+
+        assertEquals("23505", failure.getSqlState(), "a unique violation, which the audit batch sends again stepwise");
+        assertEquals(0, pool.preparedQuery("SELECT count(*) FROM token WHERE token = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(fresh))
+                .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0), "no row of the statement is written");
+    }
 }
