@@ -37,9 +37,13 @@ postmaster=$(pg_postmaster)
 export CV_TOKEN
 CV_TOKEN=$("$root/keys-dev/mint-jwt.sh" --sub bench-agent --groups tokenizer,detokenizer --tenant bench --ttl 86400)
 created_total=0
+# Every measurement starts right after a checkpoint: the pgbench runs write WAL fast enough to
+# trigger one every 40 to 60 s, and one landing inside a 10 s measurement stalls its commits.
+checkpoint() { psql_super -d "$db" -c CHECKPOINT >/dev/null; }
 # wrk output → "rps p50_ms p99_ms non2xx requests created svc_us_per_req pg_us_per_req"
-run_wrk() { # conns script url; seconds=N run_wrk ... for another length than $duration
+run_wrk() { # conns script url; seconds=N run_wrk ... for another length than $duration (warm-up: no checkpoint)
   local c=$1 script=$2 path=$3 out s0 p0 s1 p1
+  [ -n "${seconds:-}" ] || checkpoint
   s0=$(proc_ticks "$svc"); p0=$(pg_ticks "$postmaster")
   out=$(wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${seconds:-$duration}s" --timeout 10s --latency -s "$here/lua/$script" "http://localhost:$port$path" 2>&1)
   s1=$(proc_ticks "$svc"); p1=$(pg_ticks "$postmaster")
@@ -62,6 +66,7 @@ to_ms() { # wrk prints 1.23ms / 456.00us / 1.02s
 run_pgbench() { # conns script [defines...]
   local c=$1 script=$2; shift 2
   rm -f "$work"/pgb*
+  checkpoint
   local out p0 p1
   p0=$(pg_ticks "$postmaster")
   out=$(cd "$work" && pgbench -h "$host" -p "$pgport" -U "$role" -n -M prepared -c "$c" -j $(( c < 2 ? 1 : 2 )) \

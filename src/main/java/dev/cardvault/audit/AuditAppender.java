@@ -20,6 +20,7 @@ import org.jboss.logging.Logger;
 
 import dev.cardvault.crypto.Randomness;
 import dev.cardvault.database.DatabaseFailures;
+import dev.cardvault.database.PipelinedTransaction;
 import dev.cardvault.database.Waiters;
 import dev.cardvault.logging.LogFields;
 import io.opentelemetry.api.trace.Span;
@@ -34,7 +35,9 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 /**
  * This instance's audit chain. Events queue up while one batch is being committed and go out
  * together in the next one (group commit): requests never wait on a lock, the chain never forks
- * (one writer per chain), and the database sees one INSERT and one commit per batch.
+ * (one writer per chain), and the database sees one INSERT and one commit per batch. Every caller
+ * waits for its batch, so a batch takes as few round trips as it can: one when its rows can be
+ * written all-or-nothing ({@link Companion#writesAll}), else two ({@link PipelinedTransaction}).
  *
  * <p>An event's caller is answered only after its batch is durably committed. When a commit
  * fails, every caller in the batch gets {@link AuditUnavailableException}, readiness turns DOWN,
