@@ -330,21 +330,18 @@ public class AuditAppender {
         List<AuditEvent> events = new ArrayList<>(n);
         List<Instant> times = new ArrayList<>(n);
         Object[] results = new Object[n];
-        Map<Companion<Object>, List<Object>> rows = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             Pending p = batch.get(i);
             events.add(p.companion() == null ? p.event() : p.companion().eventFor(p.row(), p.event()));
             times.add(p.at());
             results[i] = Boolean.TRUE;
-            if (p.companion() != null) {
-                rows.computeIfAbsent(p.companion(), c -> new ArrayList<>()).add(p.row());
-            }
         }
+        Map<Companion<Object>, List<Integer>> groups = byCompanion(batch);
         AuditRepository.Batch b = chainBatch(chainId, events, times, startSeq, startHash);
         Written w = new Written(chainId, startSeq + n, b.hash()[n - 1], results, b);
         return repository.inPipelinedTransaction(tx -> Uni.createFrom().nullItem(), (tx, none) -> {
-            List<Uni<Void>> statements = new ArrayList<>(rows.size() + 1);
-            rows.forEach((companion, r) -> statements.add(companion.writeAll(tx, r)
+            List<Uni<Void>> statements = new ArrayList<>(groups.size() + 1);
+            groups.forEach((companion, entries) -> statements.add(companion.writeAll(tx, rowsOf(batch, entries))
                     .onFailure(DatabaseFailures::uniqueViolation).transform(ValueTaken::new)));
             statements.add(repository.insert(tx, b));
             return Uni.combine().all().unis(statements).collectFailures().discardItems().replaceWith(w);
@@ -425,19 +422,16 @@ public class AuditAppender {
                 return new Changed(events, results);
             });
         }
-        Map<Companion<Object>, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             Pending e = batch.get(i);
             if (e.companion() == null) {
                 events.set(i, List.of(e.event()));
                 results[i] = Boolean.TRUE;
-            } else {
-                groups.computeIfAbsent(e.companion(), c -> new ArrayList<>()).add(i);
             }
         }
         Uni<Changed> chain = Uni.createFrom().item(new Changed(events, results));
-        for (Map.Entry<Companion<Object>, List<Integer>> g : groups.entrySet()) {
-            List<Object> rows = g.getValue().stream().map(i -> batch.get(i).row()).toList();
+        for (Map.Entry<Companion<Object>, List<Integer>> g : byCompanion(batch).entrySet()) {
+            List<Object> rows = rowsOf(batch, g.getValue());
             chain = chain.flatMap(c -> g.getKey().write(tx, rows).map(ok -> {
                 for (int k = 0; k < ok.length; k++) {
                     int i = g.getValue().get(k);
@@ -449,6 +443,22 @@ public class AuditAppender {
             }));
         }
         return chain;
+    }
+
+    /** The positions of the entries with rows, per companion, in batch order. */
+    private static Map<Companion<Object>, List<Integer>> byCompanion(List<Pending> batch) {
+        Map<Companion<Object>, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            Companion<Object> companion = batch.get(i).companion();
+            if (companion != null) {
+                groups.computeIfAbsent(companion, c -> new ArrayList<>()).add(i);
+            }
+        }
+        return groups;
+    }
+
+    private static List<Object> rowsOf(List<Pending> batch, List<Integer> entries) {
+        return entries.stream().map(i -> batch.get(i).row()).toList();
     }
 
     /** The opening event of a new chain: links the newest checkpoint and the heads written since. */
