@@ -271,7 +271,7 @@ public class AuditAppender {
         // One span per batch, a child of whichever request started the flush; never an event's content.
         Span span = tracer.spanBuilder("audit.flush").setAttribute("cardvault.audit.batch.size", n)
                 .setAttribute("cardvault.audit.new_chain", startChain).startSpan();
-        Uni<Written> written = atOnce(startChain, batch)
+        Uni<Written> written = canGoAtOnce(startChain, batch)
                 ? atOnce(batch, chainId, startSeq, startHash).onFailure(AuditAppender::valueTaken).recoverWithUni(() -> {
                     writtenAgainStepwise.incrementAndGet();
                     return stepwise(startChain, batch, chainId, startSeq, startHash);
@@ -311,7 +311,7 @@ public class AuditAppender {
     }
 
     /** Every entry an event (no atomic change), every row all-or-nothing, and no chain to open. */
-    private static boolean atOnce(boolean startChain, List<Pending> batch) {
+    private static boolean canGoAtOnce(boolean startChain, List<Pending> batch) {
         for (Pending p : batch) {
             if (p.exclusive() || (p.companion() != null && !p.companion().writesAll())) {
                 return false;

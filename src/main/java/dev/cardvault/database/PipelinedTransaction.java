@@ -18,8 +18,8 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
  * <p>Nothing commits unless every command succeeded: a failing statement aborts the transaction
  * (PostgreSQL then answers the pipelined COMMIT with a rollback, and the statement's own failure
  * fails the whole), and after any failure a ROLLBACK goes out before the connection returns to
- * the pool. A failed BEGIN also fails the whole; it cannot fail on a connection that still carries
- * the statements behind it.
+ * the pool. A failed BEGIN fails the whole too (BEGIN fails only with its connection, and then so
+ * do the statements behind it).
  */
 public final class PipelinedTransaction {
 

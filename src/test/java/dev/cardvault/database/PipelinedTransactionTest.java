@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.pgclient.PgPool;
+import io.vertx.mutiny.pgclient.PgBuilder;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -42,7 +42,8 @@ class PipelinedTransactionTest {
     @BeforeEach
     void onePooledConnection() {
         String url = ConfigProvider.getConfig().getValue("quarkus.datasource.reactive.url", String.class);
-        pool = PgPool.pool(vertx, PgConnectOptions.fromUri(url).setUser("postgres").setPassword(""), new PoolOptions().setMaxSize(1));
+        pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url).setUser("postgres").setPassword(""))
+                .with(new PoolOptions().setMaxSize(1)).using(vertx).build();
         pool.query("CREATE TEMP TABLE probe (id int PRIMARY KEY)").execute().await().atMost(WAIT);
     }
 
