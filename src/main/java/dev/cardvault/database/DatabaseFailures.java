@@ -41,7 +41,7 @@ public final class DatabaseFailures {
 
     /** A unique violation (SQLSTATE 23505): a value that must be unique is taken. */
     public static boolean uniqueViolation(Throwable failure) {
-        return failure instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState());
+        return failure instanceof PgException pg && "23505".equals(pg.getSqlState());
     }
 
     /** The failure's chain as class names and SQLSTATEs, for a log line: never a message, which may quote data. */

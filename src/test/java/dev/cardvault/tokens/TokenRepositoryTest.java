@@ -50,6 +50,14 @@ class TokenRepositoryTest {
                 Instant.now().truncatedTo(ChronoUnit.MICROS), null, null, null, false);
     }
 
+    /** A format-preserving token stored for a new card of {@code tenant}: a value later rows find taken. */
+    private String storedToken(String tenant) {
+        Pan pan = Pan.parse(TestCards.randomVisa());
+        TokenRow existing = row(TokenGenerator.generate(TokenFormat.LAST4, pan), tenant, pan.digits());
+        pool.withTransaction(tx -> repository.insertMany(tx, List.of(existing))).await().atMost(Duration.ofSeconds(10));
+        return existing.token();
+    }
+
     @Test
     void insertMany_sameValueTwiceInOneBatch_onlyTheFirstSucceeds() throws Exception {
         Pan first = Pan.parse(TestCards.randomVisa());
@@ -72,10 +80,7 @@ class TokenRepositoryTest {
 
     @Test
     void insertMany_valueTakenByAnEarlierBatch_isNotOverwritten() {
-        Pan pan = Pan.parse(TestCards.randomVisa());
-        String value = TokenGenerator.generate(TokenFormat.LAST4, pan);
-        TokenRow existing = row(value, "dup-c", pan.digits());
-        pool.withTransaction(tx -> repository.insertMany(tx, List.of(existing))).await().atMost(Duration.ofSeconds(10));
+        String value = storedToken("dup-c");
 
         TokenRow later = row(value, "dup-d", TestCards.randomVisa());
         boolean[] written = pool.withTransaction(tx -> repository.insertMany(tx, List.of(later))).await().atMost(Duration.ofSeconds(10));
@@ -85,10 +90,7 @@ class TokenRepositoryTest {
 
     @Test
     void insertAll_aTakenValue_failsTheWholeStatement_andWritesNoRow() {
-        Pan pan = Pan.parse(TestCards.randomVisa());
-        String taken = TokenGenerator.generate(TokenFormat.LAST4, pan);
-        TokenRow existing = row(taken, "all-a", pan.digits());
-        pool.withTransaction(tx -> repository.insertMany(tx, List.of(existing))).await().atMost(Duration.ofSeconds(10));
+        String taken = storedToken("all-a");
         String fresh = TokenGenerator.generate(TokenFormat.LAST4, Pan.parse(TestCards.randomVisa()));
         List<TokenRow> rows = List.of(row(fresh, "all-b", TestCards.randomVisa()), row(taken, "all-b", TestCards.randomVisa()));
 
