@@ -1,6 +1,5 @@
 package dev.cardvault.tokens;
 
-import java.security.SecureRandom;
 import java.util.regex.Pattern;
 
 import dev.cardvault.card.CardShape;
@@ -50,15 +49,11 @@ public final class TokenGenerator {
     }
 
     public static String generate(TokenFormat format, Pan pan) {
-        SecureRandom random = Randomness.secure();
         if (format == TokenFormat.RANDOM) {
+            Draws draws = new Draws(RANDOM_CHARS + 8);
             char[] out = new char[RANDOM_CHARS];
             for (int i = 0; i < out.length; i++) {
-                int b;
-                do {
-                    b = random.nextInt(256);
-                } while (b >= 248); // 248 = 4 × 62: no modulo bias
-                out[i] = BASE62[b % 62];
+                out[i] = BASE62[draws.below(BASE62.length)];
             }
             String token = RANDOM_PREFIX + new String(out);
             // 24 base62 characters hold a Luhn-valid 12-digit run about once in 10^10 draws: draw again.
@@ -68,17 +63,46 @@ public final class TokenGenerator {
         String digits = pan.digits();
         int len = digits.length();
         int keepHead = format == TokenFormat.BIN6_LAST4 ? 6 : 0;
+        Draws draws = new Draws(len + 4);
         char[] out = new char[len];
         digits.getChars(0, keepHead, out, 0);
         digits.getChars(len - 4, len, out, len - 4);
         for (int i = keepHead; i < len - 4; i++) {
-            out[i] = (char) ('0' + random.nextInt(10));
+            out[i] = (char) ('0' + draws.below(10));
         }
         if (Luhn.isValid(new String(out))) {
             // Changing one digit always breaks a valid Luhn sum: the doubling map is a bijection.
-            int i = keepHead + random.nextInt(len - 4 - keepHead);
-            out[i] = (char) ('0' + (out[i] - '0' + 1 + random.nextInt(9)) % 10);
+            int i = keepHead + draws.below(len - 4 - keepHead);
+            out[i] = (char) ('0' + (out[i] - '0' + 1 + draws.below(9)) % 10);
         }
         return new String(out);
+    }
+
+    /**
+     * Uniform draws below small bounds from bytes read from the CSPRNG once per token, not once per
+     * character: each read of the shared generator takes its lock and mixes its state.
+     */
+    private static final class Draws {
+        private final byte[] bytes;
+        private int next;
+
+        Draws(int expected) {
+            bytes = new byte[expected];
+            Randomness.secure().nextBytes(bytes);
+        }
+
+        /** A uniform value in [0, bound), bound ≤ 256: bytes at or above the largest multiple of bound are skipped (no modulo bias). */
+        int below(int bound) {
+            int limit = 256 - 256 % bound;
+            int b;
+            do {
+                if (next == bytes.length) {
+                    Randomness.secure().nextBytes(bytes);
+                    next = 0;
+                }
+                b = bytes[next++] & 0xff;
+            } while (b >= limit);
+            return b % bound;
+        }
     }
 }

@@ -30,6 +30,48 @@ class TokenGeneratorTest {
         }
     }
 
+    // Chi-square against the uniform distribution, at p = 10^-6: a fair generator fails once in a million runs,
+    // a biased draw (a byte taken modulo 62 or 10 without rejection) fails every time.
+    @Test
+    void random_charactersAreUniformOverBase62() {
+        int[] counts = new int[128];
+        int n = 0;
+        for (int i = 0; i < 20_000; i++) {
+            String t = TokenGenerator.generate(TokenFormat.RANDOM, Pan.parse(TestCards.VISA));
+            for (char c : t.substring(TokenGenerator.RANDOM_PREFIX.length()).toCharArray()) {
+                counts[c]++;
+                n++;
+            }
+        }
+        String alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        double chi2 = chiSquare(alphabet.chars().map(c -> counts[c]).toArray(), n);
+        assertTrue(chi2 < 129.0, "chi-square " + chi2 + " over 61 degrees of freedom");
+    }
+
+    @Test
+    void last4_randomDigitsAreUniform() {
+        int[] counts = new int[10];
+        int n = 0;
+        for (int i = 0; i < 20_000; i++) {
+            String t = TokenGenerator.generate(TokenFormat.LAST4, Pan.parse(TestCards.VISA));
+            for (char c : t.substring(0, t.length() - 4).toCharArray()) {
+                counts[c - '0']++;
+                n++;
+            }
+        }
+        double chi2 = chiSquare(counts, n);
+        assertTrue(chi2 < 46.0, "chi-square " + chi2 + " over 9 degrees of freedom");
+    }
+
+    private static double chiSquare(int[] observed, int total) {
+        double expected = (double) total / observed.length;
+        double chi2 = 0;
+        for (int o : observed) {
+            chi2 += (o - expected) * (o - expected) / expected;
+        }
+        return chi2;
+    }
+
     @Test
     void last4_sameLength_keepsLastFour_alwaysFailsLuhn() {
         for (int i = 0; i < 5_000; i++) {
