@@ -96,6 +96,17 @@ public class AuditAppender {
     private volatile boolean healthy = true;
     private volatile boolean healRequested;
     private volatile boolean loseNextAcknowledgement;
+    // When the batch being written was sent (writing: one is): read by readiness, on another thread.
+    private volatile boolean writing;
+    private volatile long writingSince;
+
+    /**
+     * A batch that has waited on the database longer than a request may wait holds every audited
+     * operation of this instance behind it (a connection lost without a reset waits until TCP gives
+     * up, about 15 minutes): readiness reports it.
+     */
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "cardvault.http.request-timeout", defaultValue = "10s")
+    java.time.Duration stallAfter;
     private final AtomicLong writtenAgainStepwise = new AtomicLong();
 
     /**
@@ -167,6 +178,12 @@ public class AuditAppender {
         return healthy;
     }
 
+    /** Whether the batch being written has waited on the database longer than a request may wait. */
+    public boolean isStalled() {
+        long since = writingSince;
+        return writing && !stallAfter.isZero() && System.nanoTime() - since > stallAfter.toNanos();
+    }
+
     /** Completes once the event is durably stored; fails with {@link AuditUnavailableException} otherwise. */
     public Uni<Void> append(AuditEvent event) {
         return appendWith(event, null, null).replaceWithVoid();
@@ -226,6 +243,13 @@ public class AuditAppender {
         return writtenAgainStepwise.get();
     }
 
+    /** Test seam: how long a batch may wait before readiness reports the trail stalled; returns the previous value. */
+    java.time.Duration useStallAfter(java.time.Duration d) {
+        java.time.Duration before = stallAfter;
+        stallAfter = d;
+        return before;
+    }
+
     /** Test seam: the next successful commit is reported as failed, as when its acknowledgement is lost. */
     void loseNextAcknowledgement() {
         loseNextAcknowledgement = true;
@@ -271,6 +295,8 @@ public class AuditAppender {
         // One span per batch, a child of whichever request started the flush; never an event's content.
         Span span = tracer.spanBuilder("audit.flush").setAttribute("cardvault.audit.batch.size", n)
                 .setAttribute("cardvault.audit.new_chain", startChain).startSpan();
+        writingSince = System.nanoTime();
+        writing = true;
         Uni<Written> written = canGoAtOnce(startChain, batch)
                 ? atOnce(batch, chainId, startSeq, startHash).onFailure(AuditAppender::valueTaken).recoverWithUni(() -> {
                     writtenAgainStepwise.incrementAndGet();
@@ -279,6 +305,7 @@ public class AuditAppender {
                 : stepwise(startChain, batch, chainId, startSeq, startHash);
         written
                 .subscribe().with(w -> {
+                    writing = false;
                     span.setAttribute("cardvault.audit.events", w.lastSeq() - startSeq);
                     if (loseNextAcknowledgement) {
                         loseNextAcknowledgement = false;
@@ -297,6 +324,7 @@ public class AuditAppender {
                     }
                     flush();
                 }, failure -> {
+                    writing = false;
                     if (failure instanceof ChangeRefused refused) {
                         // The change itself was refused and rolled back; the trail is as it was.
                         span.setAttribute("cardvault.audit.change_refused", true);

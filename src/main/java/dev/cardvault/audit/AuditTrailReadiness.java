@@ -5,12 +5,15 @@ import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Not ready while the trail cannot be written (after a failed write, until one succeeds): every
- * operation would fail closed, so load balancers should send requests elsewhere. Each probe asks
- * the appender to try again (a new chain), so an idle instance recovers once the database does.
+ * Not ready while the trail cannot be written: after a failed write, until one succeeds, and while
+ * a batch has waited on the database longer than a request may wait ({@code
+ * cardvault.http.request-timeout}). Every audited operation would fail closed meanwhile, so load
+ * balancers should send requests elsewhere. After a failure each probe asks the appender to try
+ * again (a new chain), so an idle instance recovers once the database does.
  */
 @Readiness
 @ApplicationScoped
@@ -21,10 +24,15 @@ public class AuditTrailReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        boolean up = appender.isHealthy();
-        if (!up) {
+        boolean healthy = appender.isHealthy();
+        if (!healthy) {
             appender.heal();
         }
-        return HealthCheckResponse.named("audit trail").status(up).build();
+        boolean stalled = appender.isStalled();
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("audit trail").status(healthy && !stalled);
+        if (stalled) {
+            response.withData("stalled", "a write has waited on the database longer than the request timeout");
+        }
+        return response.build();
     }
 }
