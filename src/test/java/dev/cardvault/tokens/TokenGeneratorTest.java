@@ -34,39 +34,30 @@ class TokenGeneratorTest {
     // a biased draw (a byte taken modulo 62 or 10 without rejection) fails every time.
     @Test
     void random_charactersAreUniformOverBase62() {
-        int[] counts = new int[128];
-        int n = 0;
-        for (int i = 0; i < 20_000; i++) {
-            String t = TokenGenerator.generate(TokenFormat.RANDOM, Pan.parse(TestCards.VISA));
-            for (char c : t.substring(TokenGenerator.RANDOM_PREFIX.length()).toCharArray()) {
-                counts[c]++;
-                n++;
-            }
-        }
-        String alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        double chi2 = chiSquare(alphabet.chars().map(c -> counts[c]).toArray(), n);
+        double chi2 = chiSquare(TokenFormat.RANDOM, t -> t.substring(TokenGenerator.RANDOM_PREFIX.length()),
+                "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
         assertTrue(chi2 < 129.0, "chi-square " + chi2 + " over 61 degrees of freedom");
     }
 
     @Test
     void last4_randomDigitsAreUniform() {
-        int[] counts = new int[10];
-        int n = 0;
-        for (int i = 0; i < 20_000; i++) {
-            String t = TokenGenerator.generate(TokenFormat.LAST4, Pan.parse(TestCards.VISA));
-            for (char c : t.substring(0, t.length() - 4).toCharArray()) {
-                counts[c - '0']++;
-                n++;
-            }
-        }
-        double chi2 = chiSquare(counts, n);
+        double chi2 = chiSquare(TokenFormat.LAST4, t -> t.substring(0, t.length() - 4), "0123456789");
         assertTrue(chi2 < 46.0, "chi-square " + chi2 + " over 9 degrees of freedom");
     }
 
-    private static double chiSquare(int[] observed, int total) {
-        double expected = (double) total / observed.length;
+    /** Chi-square of the characters in the random part of 20,000 tokens against a uniform draw from {@code alphabet}. */
+    private static double chiSquare(TokenFormat format, java.util.function.UnaryOperator<String> randomPart, String alphabet) {
+        int[] counts = new int[alphabet.length()];
+        int total = 0;
+        for (int i = 0; i < 20_000; i++) {
+            for (char c : randomPart.apply(TokenGenerator.generate(format, Pan.parse(TestCards.VISA))).toCharArray()) {
+                counts[alphabet.indexOf(c)]++;
+                total++;
+            }
+        }
+        double expected = (double) total / counts.length;
         double chi2 = 0;
-        for (int o : observed) {
+        for (int o : counts) {
             chi2 += (o - expected) * (o - expected) / expected;
         }
         return chi2;
