@@ -180,8 +180,9 @@ public class AuditAppender {
 
     /** Whether the batch being written has waited on the database longer than a request may wait. */
     public boolean isStalled() {
-        long since = writingSince;
-        return writing && !stallAfter.isZero() && System.nanoTime() - since > stallAfter.toNanos();
+        // writing before writingSince: the start time read is then this batch's or a later one's, never an
+        // earlier batch's (which would report a stall that is not there)
+        return writing && !stallAfter.isZero() && System.nanoTime() - writingSince > stallAfter.toNanos();
     }
 
     /** Completes once the event is durably stored; fails with {@link AuditUnavailableException} otherwise. */
