@@ -24,6 +24,7 @@ import dev.cardvault.audit.AuditEvent;
 import dev.cardvault.audit.AuditType;
 import dev.cardvault.audit.Outcome;
 import dev.cardvault.card.CardShape;
+import dev.cardvault.database.Waiters;
 import dev.cardvault.keys.KeyHierarchy;
 import dev.cardvault.keys.WebhookKeys;
 import dev.cardvault.tokens.TokenView;
@@ -127,6 +128,11 @@ public class Callbacks {
                 .put("completedAt", Instant.now().toString()).encode();
     }
 
+    /** The receiver's answer, on the caller's Vert.x context (the HTTP client answers on its own threads). */
+    private Uni<HttpResponse<Void>> answer(HttpRequest request) {
+        return Waiters.onOwnContext(Uni.createFrom().completionStage(() -> http.sendAsync(request, HttpResponse.BodyHandlers.discarding())));
+    }
+
     /**
      * Asks the call recorder to pause, signed like a webhook, and waits for its answer: true only
      * for a 2xx within the timeout (fail safe: anything else means the recording may still run).
@@ -137,8 +143,7 @@ public class Callbacks {
                 .header("Content-Type", "application/json")
                 .header(SIGNATURE_HEADER, keys.signature(s.tenant(), Instant.now().getEpochSecond(), body))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        return Uni.createFrom().completionStage(() -> http.sendAsync(request, HttpResponse.BodyHandlers.discarding()))
-                .map(r -> r.statusCode() >= 200 && r.statusCode() < 300).onFailure().recoverWithItem(false);
+        return answer(request).map(r -> r.statusCode() >= 200 && r.statusCode() < 300).onFailure().recoverWithItem(false);
     }
 
     /** The tenant's secret, for its receivers to verify signatures. */
@@ -173,8 +178,7 @@ public class Callbacks {
         HttpRequest request = HttpRequest.newBuilder(URI.create(d.url())).timeout(timeout)
                 .header("Content-Type", "application/json").header(SIGNATURE_HEADER, keys.signature(d.tenant(), t, d.body()))
                 .POST(HttpRequest.BodyPublishers.ofString(d.body())).build();
-        return Uni.createFrom().completionStage(() -> http.sendAsync(request, HttpResponse.BodyHandlers.discarding()))
-                .map(r -> Optional.of(r.statusCode())).onFailure().recoverWithItem(Optional.empty())
+        return answer(request).map(r -> Optional.of(r.statusCode())).onFailure().recoverWithItem(Optional.empty())
                 .flatMap(status -> outcome(d, status));
     }
 

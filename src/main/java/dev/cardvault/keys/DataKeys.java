@@ -22,6 +22,7 @@ import dev.cardvault.audit.Outcome;
 import dev.cardvault.crypto.AesGcm;
 import dev.cardvault.crypto.DecryptionFailedException;
 import dev.cardvault.crypto.SecretKey;
+import dev.cardvault.database.Waiters;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -135,7 +136,7 @@ public class DataKeys {
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> running = refills.putIfAbsent(tenant, mine);
         if (running != null) {
-            return Uni.createFrom().completionStage(running);
+            return Waiters.onOwnContext(Uni.createFrom().completionStage(running)); // completed on the refilling request's context
         }
         return reserveOrRoll(tenant, spent)
                 .onItemOrFailure().invoke((v, failure) -> {

@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import dev.cardvault.database.Waiters;
 import dev.cardvault.tokens.PurposePolicies;
 import dev.cardvault.tokens.TenantPurposes;
 import io.smallrye.mutiny.Uni;
@@ -49,7 +50,7 @@ public class PurposeRegistry implements PurposePolicies {
         long now = System.nanoTime();
         Entry e = cache.get(tenant);
         if (e != null && now - e.loadedAt() < refresh.toNanos()) {
-            return e.value();
+            return Waiters.onOwnContext(e.value()); // still loading: answered on the loading request's context
         }
         if (cache.size() > MAX_TENANTS) {
             cache.clear();

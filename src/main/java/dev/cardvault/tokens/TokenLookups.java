@@ -71,6 +71,11 @@ public class TokenLookups {
         return statements.get();
     }
 
+    /** Lookups waiting for the statement in flight to complete (tests). */
+    int waiting() {
+        return queue.size();
+    }
+
     private void send() {
         if (!inFlight.compareAndSet(false, true)) {
             return; // the statement in flight sends what is queued when it completes
