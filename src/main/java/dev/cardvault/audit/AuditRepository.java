@@ -148,12 +148,39 @@ public class AuditRepository {
                 .replaceWithVoid();
     }
 
+    /** Events after {@code afterSeq} in trail order, only those matching each filter given (null: any). */
     public Uni<List<StoredEvent>> page(long afterSeq, int limit, String type, String token, String subject) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM audit_event WHERE seq > $1 "
-                + "AND ($2::text IS NULL OR type = $2) AND ($3::text IS NULL OR token = $3) "
-                + "AND ($4::text IS NULL OR subject = $4) ORDER BY seq LIMIT $5")
-                .execute(Tuple.of(afterSeq, type, token, subject, limit))
+        List<Object> args = new ArrayList<>(5);
+        args.add(afterSeq);
+        for (String value : new String[] { type, token, subject }) {
+            if (value != null) {
+                args.add(value);
+            }
+        }
+        args.add(limit);
+        return pool.preparedQuery(pageQuery(type != null, token != null, subject != null)).execute(Tuple.from(args))
                 .map(AuditRepository::events);
+    }
+
+    /**
+     * One statement per combination of filters, each prepared once. A single statement with
+     * {@code ($n IS NULL OR type = $n)} gets a generic plan that walks the whole trail in seq
+     * order and filters it (a full scan for a rare subject or one token); with only the filters
+     * given, each uses its (column, seq) index. AuditPageQueryTest checks the plans.
+     */
+    static String pageQuery(boolean type, boolean token, boolean subject) {
+        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM audit_event WHERE seq > $1");
+        int n = 1;
+        if (type) {
+            sql.append(" AND type = $").append(++n);
+        }
+        if (token) {
+            sql.append(" AND token = $").append(++n);
+        }
+        if (subject) {
+            sql.append(" AND subject = $").append(++n);
+        }
+        return sql.append(" ORDER BY seq LIMIT $").append(++n).toString();
     }
 
     /** Counts over {@code from <= at < to}, for the auditors' console (GET /v1/audit/summary). */
