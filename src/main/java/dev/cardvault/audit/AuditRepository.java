@@ -166,7 +166,7 @@ public class AuditRepository {
      * One statement per combination of filters, each prepared once. A single statement with
      * {@code ($n IS NULL OR type = $n)} gets a generic plan that walks the whole trail in seq
      * order and filters it (a full scan for a rare subject or one token); with only the filters
-     * given, each uses its (column, seq) index. AuditPageQueryTest checks the plans.
+     * given, each uses its (column, seq) index. AuditQueryPlansTest checks the plans.
      */
     static String pageQuery(boolean type, boolean token, boolean subject) {
         StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM audit_event WHERE seq > $1");
