@@ -54,7 +54,8 @@ class TwilioPayConnectorTest {
         Response r = post(BASIC, twilioTokenize("TW-TX-alpha", pan), "application/json");
         r.then().statusCode(200).body("token_id", startsWith("tok_")).body("error_code", nullValue()).body("error_message", nullValue());
         String token = r.path("token_id");
-        assertFalse(r.asString().contains(pan) || r.asString().contains("987"), "the answer echoed card data");
+        String rest = r.asString().replace(token, ""); // a random token holds "987" now and then
+        assertFalse(rest.contains(pan) || rest.contains("987"), "the answer echoed card data");
         // Twilio retries with the same transaction id (here without a Content-Type, as it may send it): the same token.
         post(BASIC, twilioTokenize("TW-TX-alpha", pan), null).then().statusCode(200).body("token_id", equalTo(token));
         assertEquals(1, Db.scalar("SELECT count(*) FROM token WHERE tenant = 'tw-acme' AND metadata->>'twilioTransactionId' = 'TW-TX-alpha'"));
