@@ -40,7 +40,8 @@ public class PurposeRegistry implements PurposePolicies {
     @ConfigProperty(name = "cardvault.privacy.registry-refresh", defaultValue = "2s")
     Duration refresh;
 
-    private record Entry(Uni<TenantPurposes> value, long loadedAt) {
+    /** A tenant's purposes: loading (shared by the requests that ask meanwhile), or loaded. */
+    private record Entry(Uni<TenantPurposes> value, long loadedAt, boolean loaded) {
     }
 
     private final Map<String, Entry> cache = new ConcurrentHashMap<>();
@@ -50,15 +51,18 @@ public class PurposeRegistry implements PurposePolicies {
         long now = System.nanoTime();
         Entry e = cache.get(tenant);
         if (e != null && now - e.loadedAt() < refresh.toNanos()) {
-            return Waiters.onOwnContext(e.value()); // still loading: answered on the loading request's context
+            // A load still in flight answers on the loading request's context.
+            return e.loaded() ? e.value() : Waiters.onOwnContext(e.value());
         }
         if (cache.size() > MAX_TENANTS) {
             cache.clear();
         }
-        Entry fresh = new Entry(load(tenant).memoize().indefinitely(), now);
+        Entry fresh = new Entry(load(tenant).memoize().indefinitely(), now, false);
         cache.put(tenant, fresh);
-        // A failed load is not kept: the next request asks the database again.
-        return fresh.value().onFailure().invoke(x -> cache.remove(tenant, fresh));
+        // Once loaded, the value itself: no shared load to wait for. A failed load is not kept:
+        // the next request asks the database again.
+        return fresh.value().invoke(p -> cache.replace(tenant, fresh, new Entry(Uni.createFrom().item(p), now, true)))
+                .onFailure().invoke(x -> cache.remove(tenant, fresh));
     }
 
     /** Drops the cached registry of a tenant after a change made here. */

@@ -1,15 +1,14 @@
 package dev.cardvault.testsupport;
 
 import java.util.Map;
+import java.util.function.Function;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
@@ -63,22 +62,37 @@ public class ProbeResource {
 
     /**
      * The request-scoped caller before and after a wait shared with other requests, whose answer
-     * may come back on another request's context: both must be this request's. {@code hop}: a
-     * grouped token lookup ({@code token} given), a data key refill, or the tenant's purposes.
+     * may come back on another request's context: both must be this request's. One route per kind
+     * of wait, with nothing in the path, so that the containment sweep's cards in {@code token}
+     * reach the lookup itself.
      */
     @GET
-    @Path("/caller-after/{hop}")
+    @Path("/caller-after-lookup")
     @RolesAllowed(Roles.TOKENIZER)
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Map<String, Object>> callerAfter(@PathParam("hop") String hop, @QueryParam("token") String token) {
+    public Uni<Map<String, Object>> callerAfterLookup(@QueryParam("token") String token) {
+        return callerAround(c -> lookups.findLive(c.tenant(), new String[] { token }).map(Map::size));
+    }
+
+    @GET
+    @Path("/caller-after-data-key")
+    @RolesAllowed(Roles.TOKENIZER)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Uni<Map<String, Object>> callerAfterDataKey() {
+        return callerAround(c -> dataKeys.forEncryption(c.tenant()).replaceWith(1));
+    }
+
+    @GET
+    @Path("/caller-after-purposes")
+    @RolesAllowed(Roles.TOKENIZER)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Uni<Map<String, Object>> callerAfterPurposes() {
+        return callerAround(c -> purposes.of(c.tenant()).replaceWith(1));
+    }
+
+    private Uni<Map<String, Object>> callerAround(Function<Caller, Uni<Integer>> wait) {
         Caller before = caller.get();
-        Uni<Object> shared = switch (hop) {
-            case "lookup" -> lookups.findLive(before.tenant(), new String[] { token }).map(found -> found.size());
-            case "data-key" -> dataKeys.forEncryption(before.tenant()).map(key -> 1);
-            case "purposes" -> purposes.of(before.tenant()).map(p -> 1);
-            default -> throw new NotFoundException();
-        };
-        return shared.map(found -> {
+        return wait.apply(before).map(found -> {
             Caller after = caller.get();
             return Map.of("before", before.subject(), "after", after.subject(), "tenant", after.tenant(), "found", found);
         });

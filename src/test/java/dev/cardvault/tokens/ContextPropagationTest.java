@@ -97,7 +97,7 @@ class ContextPropagationTest {
                 int who = i % CALLERS;
                 String bearer = Api.bearer("ctx-agent-" + who, tenant(prefix, who), "tokenizer");
                 String token = tokens == null ? "" : tokens.get(who);
-                sent.add(pool.submit(() -> Api.as(bearer, null).queryParam("token", token).get("/v1/test-probe/caller-after/" + hop)));
+                sent.add(pool.submit(() -> Api.as(bearer, null).queryParam("token", token).get("/v1/test-probe/caller-after-" + hop)));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
             while (!queued.getAsBoolean() && System.nanoTime() < deadline) {
