@@ -57,7 +57,8 @@ class ContextPropagationTest {
             tokens.add(Api.tokenized(tenant("ctx-lookup", i), Api.card(TestCards.randomVisa())));
         }
         long statementsBefore = lookups.statements();
-        List<Response> answers = whileLocked("token", 48, "ctx-lookup", "lookup", tokens, () -> lookups.waiting() == 47);
+        List<Response> answers = whileLocked("token", 48, "ctx-lookup", "lookup", tokens,
+                () -> lookups.statements() == statementsBefore + 1, () -> lookups.waiting() == 47);
         assertOwnCaller(answers, "ctx-lookup");
         answers.forEach(r -> assertEquals(1, (int) r.path("found"), "each request finds its own tenant's token"));
         assertEquals(2, lookups.statements() - statementsBefore, "the first lookup alone, then the other 47 together");
@@ -66,12 +67,12 @@ class ContextPropagationTest {
     @Test
     void aRequestKeepsItsOwnCaller_afterWaitingForAnotherRequestsDataKeyRefill() throws Exception {
         // One tenant, no key yet: the first request creates it, the others wait for that refill.
-        assertOwnCaller(whileLocked("data_key", 8, "ctx-key", "data-key", null, () -> true), "ctx-key");
+        assertOwnCaller(whileLocked("data_key", 8, "ctx-key", "data-key", null, () -> true, () -> true), "ctx-key");
     }
 
     @Test
     void aRequestKeepsItsOwnCaller_afterWaitingForAnotherRequestsLoadOfThePurposes() throws Exception {
-        assertOwnCaller(whileLocked("controller", 16, "ctx-purposes", "purposes", null, () -> true), "ctx-purposes");
+        assertOwnCaller(whileLocked("controller", 16, "ctx-purposes", "purposes", null, () -> true, () -> true), "ctx-purposes");
     }
 
     /** Tenant {@code i % 2} of a test: callers of one tenant share its key and purposes. */
@@ -81,11 +82,12 @@ class ContextPropagationTest {
 
     /**
      * {@code calls} probe requests by {@link #CALLERS} subjects, sent while {@code table} is
-     * locked, so the first one's statement waits and the others queue behind it; the lock is
-     * released once {@code queued} holds (and a moment more, for the requests still arriving).
+     * locked: the first alone, until {@code firstWaiting} holds (its statement sent, so that it
+     * waits alone), then the others, which queue behind it; the lock is released once
+     * {@code queued} holds (and a moment more, for the requests still arriving).
      */
     private static List<Response> whileLocked(String table, int calls, String prefix, String hop, List<String> tokens,
-            BooleanSupplier queued) throws Exception {
+            BooleanSupplier firstWaiting, BooleanSupplier queued) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(calls);
         try (Connection c = Db.connect()) {
             c.setAutoCommit(false);
@@ -98,12 +100,11 @@ class ContextPropagationTest {
                 String bearer = Api.bearer("ctx-agent-" + who, tenant(prefix, who), "tokenizer");
                 String token = tokens == null ? "" : tokens.get(who);
                 sent.add(pool.submit(() -> Api.as(bearer, null).queryParam("token", token).get("/v1/test-probe/caller-after-" + hop)));
+                if (i == 0) {
+                    await(firstWaiting, "the first request's statement was not sent");
+                }
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
-            while (!queued.getAsBoolean() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertTrue(queued.getAsBoolean(), "the requests did not queue behind the locked statement");
+            await(queued, "the requests did not queue behind the locked statement");
             Thread.sleep(500);
             c.rollback();
             List<Response> answers = new ArrayList<>();
@@ -114,6 +115,14 @@ class ContextPropagationTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static void await(BooleanSupplier condition, String otherwise) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(condition.getAsBoolean(), otherwise);
     }
 
     private static void assertOwnCaller(List<Response> answers, String prefix) {
